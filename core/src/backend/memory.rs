@@ -1,0 +1,146 @@
+//! The embedded `memory://` backend: streams, positions, the type registry and live notices
+//! held in process, with the semantics of the Redis layout (positions are `<ms>-<seq>` assigned
+//! like Redis stream ids). `memory://` is private to one bus; `memory://<name>` is shared by
+//! every bus in the process that connects with that name.
+
+use super::watch::{Watch, Watchers};
+use super::RawEntry;
+use crate::error::Result;
+use crate::grammar::Pattern;
+use crate::position::{system_time_ms, Position};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
+use std::time::SystemTime;
+
+#[derive(Default)]
+struct MemoryStream {
+    entries: Vec<(Position, Arc<str>)>,
+    last: Position,
+}
+
+/// The state one or more buses share.
+#[derive(Default)]
+pub(crate) struct MemoryStore {
+    streams: RwLock<HashMap<String, MemoryStream>>,
+    watchers: Arc<Watchers>,
+}
+
+fn named_stores() -> &'static Mutex<HashMap<String, Weak<MemoryStore>>> {
+    static STORES: OnceLock<Mutex<HashMap<String, Weak<MemoryStore>>>> = OnceLock::new();
+    STORES.get_or_init(Default::default)
+}
+
+/// A handle on a memory store.
+pub(crate) struct MemoryBackend {
+    store: Arc<MemoryStore>,
+    max_len: Option<usize>,
+}
+
+impl MemoryBackend {
+    /// A private store (`name` empty) or the process-wide store called `name`.
+    pub(crate) fn open(name: &str, max_len: Option<u64>) -> MemoryBackend {
+        let store = if name.is_empty() {
+            Arc::new(MemoryStore::default())
+        } else {
+            let mut stores = named_stores().lock().expect("memory stores lock");
+            stores.retain(|_, store| store.strong_count() > 0);
+            match stores.get(name).and_then(Weak::upgrade) {
+                Some(store) => store,
+                None => {
+                    let store = Arc::new(MemoryStore::default());
+                    stores.insert(name.to_owned(), Arc::downgrade(&store));
+                    store
+                }
+            }
+        };
+        MemoryBackend {
+            store,
+            max_len: max_len.map(|n| n as usize),
+        }
+    }
+
+    pub(crate) fn append(&self, event_type: &str, payload: &str) -> Result<Position> {
+        let position = {
+            let mut streams = self.store.streams.write().expect("memory lock");
+            let stream = streams.entry(event_type.to_owned()).or_default();
+            let now = system_time_ms(SystemTime::now());
+            let position = if now > stream.last.ms {
+                Position::new(now, 0)
+            } else {
+                stream.last.successor()
+            };
+            stream.last = position;
+            stream.entries.push((position, Arc::from(payload)));
+            if let Some(max_len) = self.max_len {
+                let excess = stream.entries.len().saturating_sub(max_len);
+                stream.entries.drain(..excess);
+            }
+            position
+        };
+        self.store.watchers.mark(event_type);
+        Ok(position)
+    }
+
+    pub(crate) fn known_types(&self) -> Vec<String> {
+        let streams = self.store.streams.read().expect("memory lock");
+        streams.keys().cloned().collect()
+    }
+
+    pub(crate) fn read_after(
+        &self,
+        cursors: &[(String, Position)],
+        count: usize,
+    ) -> Vec<(String, Vec<RawEntry>)> {
+        let streams = self.store.streams.read().expect("memory lock");
+        cursors
+            .iter()
+            .filter_map(|(event_type, after)| {
+                let stream = streams.get(event_type)?;
+                let start = stream.entries.partition_point(|(p, _)| p <= after);
+                let entries: Vec<RawEntry> = stream.entries[start..]
+                    .iter()
+                    .take(count)
+                    .map(|(position, payload)| RawEntry::new(*position, Some(payload.to_string())))
+                    .collect();
+                (!entries.is_empty()).then(|| (event_type.clone(), entries))
+            })
+            .collect()
+    }
+
+    pub(crate) fn range(
+        &self,
+        event_type: &str,
+        first: Position,
+        last: Position,
+        count: usize,
+        newest_first: bool,
+    ) -> Vec<RawEntry> {
+        let streams = self.store.streams.read().expect("memory lock");
+        let Some(stream) = streams.get(event_type) else {
+            return Vec::new();
+        };
+        let start = stream.entries.partition_point(|(p, _)| *p < first);
+        let end = stream.entries.partition_point(|(p, _)| *p <= last);
+        let selected = &stream.entries[start..end.max(start)];
+        let to_entry = |(position, payload): &(Position, Arc<str>)| {
+            RawEntry::new(*position, Some(payload.to_string()))
+        };
+        if newest_first {
+            selected.iter().rev().take(count).map(to_entry).collect()
+        } else {
+            selected.iter().take(count).map(to_entry).collect()
+        }
+    }
+
+    pub(crate) fn last_positions(&self, types: &[String]) -> Vec<Option<Position>> {
+        let streams = self.store.streams.read().expect("memory lock");
+        types
+            .iter()
+            .map(|t| streams.get(t).map(|s| s.last))
+            .collect()
+    }
+
+    pub(crate) fn watch(&self, pattern: &Pattern) -> Watch {
+        self.store.watchers.register(pattern)
+    }
+}

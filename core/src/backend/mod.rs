@@ -1,0 +1,168 @@
+//! The two storage backends behind one set of operations. Everything above this module (emit
+//! with retry, subscriptions, history) is written once against [`Backend`]; the backends only
+//! append, read ranges and report changes.
+
+mod memory;
+mod redis;
+mod redis_hub;
+mod redis_reply;
+pub(crate) mod watch;
+
+use crate::config::{BackendUrl, Config};
+use crate::error::Result;
+use crate::grammar::Pattern;
+use crate::position::{system_time_ms, Position};
+use std::time::SystemTime;
+use watch::Watch;
+
+/// One stream entry as stored: its position and the text of its `event` field, if it has one.
+#[derive(Debug, Clone)]
+pub(crate) struct RawEntry {
+    pub position: Position,
+    pub payload: Option<String>,
+}
+
+impl RawEntry {
+    pub(crate) fn new(position: Position, payload: Option<String>) -> RawEntry {
+        RawEntry { position, payload }
+    }
+}
+
+/// The backend a bus talks to.
+pub(crate) enum Backend {
+    Memory(memory::MemoryBackend),
+    Redis(redis::RedisBackend),
+}
+
+impl Backend {
+    pub(crate) async fn connect(config: &Config) -> Result<Backend> {
+        match &config.url {
+            BackendUrl::Memory { name } => Ok(Backend::Memory(memory::MemoryBackend::open(
+                name,
+                config.max_stream_len,
+            ))),
+            BackendUrl::Redis { url } => Ok(Backend::Redis(
+                redis::RedisBackend::connect(url, config).await?,
+            )),
+        }
+    }
+
+    /// Appends `payload` to the stream of `event_type` and announces it live.
+    pub(crate) async fn append(&self, event_type: &str, payload: &str) -> Result<Position> {
+        match self {
+            Backend::Memory(memory) => memory.append(event_type, payload),
+            Backend::Redis(redis) => redis.append(event_type, payload).await,
+        }
+    }
+
+    /// Looks for an event with `event_id` appended to `event_type`'s stream at or after
+    /// `not_before_ms`: how a retry finds out that an earlier attempt did land.
+    pub(crate) async fn find_appended(
+        &self,
+        event_type: &str,
+        event_id: &str,
+        not_before_ms: u64,
+    ) -> Result<Option<Position>> {
+        let needle = format!("\"id\":\"{event_id}\"");
+        let first = Position::new(not_before_ms, 0);
+        let mut last = Position::new(u64::MAX, u64::MAX);
+        loop {
+            let page = self.range(event_type, first, last, 256, true).await?;
+            if let Some(hit) = page.iter().find(|entry| {
+                entry
+                    .payload
+                    .as_deref()
+                    .is_some_and(|p| p.contains(&needle))
+            }) {
+                return Ok(Some(hit.position));
+            }
+            match page.last() {
+                Some(oldest) if page.len() == 256 && oldest.position > first => {
+                    last = oldest.position.predecessor()
+                }
+                _ => return Ok(None),
+            }
+        }
+    }
+
+    /// Every type the registry knows.
+    pub(crate) async fn known_types(&self) -> Result<Vec<String>> {
+        match self {
+            Backend::Memory(memory) => Ok(memory.known_types()),
+            Backend::Redis(redis) => redis.known_types().await,
+        }
+    }
+
+    /// Up to `count` entries after each cursor, per stream; streams with nothing new are absent.
+    pub(crate) async fn read_after(
+        &self,
+        cursors: &[(String, Position)],
+        count: usize,
+    ) -> Result<Vec<(String, Vec<RawEntry>)>> {
+        if cursors.is_empty() {
+            return Ok(Vec::new());
+        }
+        match self {
+            Backend::Memory(memory) => Ok(memory.read_after(cursors, count)),
+            Backend::Redis(redis) => redis.read_after(cursors, count).await,
+        }
+    }
+
+    /// Up to `count` entries of one stream between `first` and `last` inclusive.
+    pub(crate) async fn range(
+        &self,
+        event_type: &str,
+        first: Position,
+        last: Position,
+        count: usize,
+        newest_first: bool,
+    ) -> Result<Vec<RawEntry>> {
+        if first > last || count == 0 {
+            return Ok(Vec::new());
+        }
+        match self {
+            Backend::Memory(memory) => {
+                Ok(memory.range(event_type, first, last, count, newest_first))
+            }
+            Backend::Redis(redis) => {
+                redis
+                    .range(event_type, first, last, count, newest_first)
+                    .await
+            }
+        }
+    }
+
+    /// The position of the newest entry of each stream (`None` for an empty or absent one).
+    pub(crate) async fn last_positions(&self, types: &[String]) -> Result<Vec<Option<Position>>> {
+        if types.is_empty() {
+            return Ok(Vec::new());
+        }
+        match self {
+            Backend::Memory(memory) => Ok(memory.last_positions(types)),
+            Backend::Redis(redis) => redis.last_positions(types).await,
+        }
+    }
+
+    /// The backend's clock, in milliseconds since the epoch (positions are made from it).
+    pub(crate) async fn now_ms(&self) -> Result<u64> {
+        match self {
+            Backend::Memory(_) => Ok(system_time_ms(SystemTime::now())),
+            Backend::Redis(redis) => redis.now_ms().await,
+        }
+    }
+
+    /// Starts watching the types `pattern` selects; returns once the watch is established.
+    pub(crate) async fn watch(&self, pattern: &Pattern) -> Result<Watch> {
+        match self {
+            Backend::Memory(memory) => Ok(memory.watch(pattern)),
+            Backend::Redis(redis) => redis.watch(pattern).await,
+        }
+    }
+
+    /// Releases connections and background tasks.
+    pub(crate) fn close(&self) {
+        if let Backend::Redis(redis) = self {
+            redis.close();
+        }
+    }
+}

@@ -1,0 +1,252 @@
+//! The Redis backend: `stream:<type>` streams with one field `event`, the live channel
+//! `events:<type>`, and the type registry `tidings:types` (a set), all under the optional
+//! `<namespace>:` prefix. An append is one round trip: `XADD` and `PUBLISH` pipelined (plus
+//! `SADD` the first time this process emits a type).
+
+use super::redis_hub::Hub;
+use super::redis_reply;
+use super::watch::Watch;
+use super::RawEntry;
+use crate::config::{redact, Config};
+use crate::error::{Error, ErrorKind, Result};
+use crate::grammar::Pattern;
+use crate::position::Position;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::sync::OnceCell;
+
+/// The key and channel names of one namespace.
+#[derive(Debug, Clone)]
+pub(crate) struct KeyLayout {
+    prefix: String,
+}
+
+impl KeyLayout {
+    pub(crate) fn new(prefix: &str) -> KeyLayout {
+        KeyLayout {
+            prefix: prefix.to_owned(),
+        }
+    }
+    pub(crate) fn stream(&self, event_type: &str) -> String {
+        format!("{}stream:{event_type}", self.prefix)
+    }
+    pub(crate) fn channel(&self, event_type: &str) -> String {
+        format!("{}events:{event_type}", self.prefix)
+    }
+    pub(crate) fn channel_prefix(&self) -> String {
+        format!("{}events:", self.prefix)
+    }
+    pub(crate) fn registry(&self) -> String {
+        format!("{}tidings:types", self.prefix)
+    }
+    fn type_of_stream<'k>(&self, key: &'k str) -> Option<&'k str> {
+        key.strip_prefix(&self.prefix)?.strip_prefix("stream:")
+    }
+}
+
+pub(crate) struct RedisBackend {
+    client: redis::Client,
+    connection: ConnectionManager,
+    keys: KeyLayout,
+    /// Types this process has put in the registry, so `SADD` is sent once per type, not per emit.
+    registered: Mutex<HashSet<String>>,
+    /// The shared pub/sub connection, started by the first subscription.
+    hub: OnceCell<Hub>,
+    connect_timeout: Duration,
+    max_stream_len: Option<u64>,
+    display_url: String,
+}
+
+impl RedisBackend {
+    pub(crate) async fn connect(url: &str, config: &Config) -> Result<RedisBackend> {
+        let display_url = redact(url);
+        let client = redis::Client::open(url)
+            .map_err(|err| Error::config(format!("bad Redis URL {display_url}: {err}")))?;
+        let manager_config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(config.connect_timeout))
+            .set_response_timeout(Some(config.response_timeout))
+            .set_number_of_retries(1)
+            .set_min_delay(Duration::from_millis(10))
+            .set_max_delay(Duration::from_millis(500));
+        let connecting = ConnectionManager::new_with_config(client.clone(), manager_config);
+        let connection = match tokio::time::timeout(config.connect_timeout, connecting).await {
+            Ok(Ok(connection)) => connection,
+            Ok(Err(err)) => {
+                let err = Error::from(err);
+                let kind = match err.kind() {
+                    ErrorKind::Timeout => ErrorKind::Connection,
+                    kind => kind,
+                };
+                return Err(Error::new(
+                    kind,
+                    format!("cannot connect to {display_url}: {}", err.message()),
+                ));
+            }
+            Err(_) => {
+                return Err(Error::new(
+                    ErrorKind::Connection,
+                    format!(
+                        "cannot connect to {display_url}: no answer within {:?}",
+                        config.connect_timeout
+                    ),
+                ))
+            }
+        };
+        Ok(RedisBackend {
+            client,
+            connection,
+            keys: KeyLayout::new(&config.key_prefix),
+            registered: Mutex::default(),
+            hub: OnceCell::new(),
+            connect_timeout: config.connect_timeout,
+            max_stream_len: config.max_stream_len,
+            display_url,
+        })
+    }
+
+    /// Runs a command or pipeline, forgetting the registry cache when the connection broke
+    /// (the server may have restarted empty).
+    async fn query<T: redis::FromRedisValue>(
+        &self,
+        run: impl AsyncFnOnce(&mut ConnectionManager) -> redis::RedisResult<T>,
+    ) -> Result<T> {
+        let mut connection = self.connection.clone();
+        run(&mut connection).await.map_err(|err| {
+            let err = Error::from(err);
+            if err.is_connection() {
+                self.registered.lock().expect("registry lock").clear();
+            }
+            err
+        })
+    }
+
+    pub(crate) async fn append(&self, event_type: &str, payload: &str) -> Result<Position> {
+        let first_time = !self
+            .registered
+            .lock()
+            .expect("registry lock")
+            .contains(event_type);
+        let mut pipe = redis::pipe();
+        if first_time {
+            pipe.cmd("SADD")
+                .arg(self.keys.registry())
+                .arg(event_type)
+                .ignore();
+        }
+        let xadd = pipe.cmd("XADD").arg(self.keys.stream(event_type));
+        if let Some(max_len) = self.max_stream_len {
+            xadd.arg("MAXLEN").arg("~").arg(max_len);
+        }
+        xadd.arg("*").arg("event").arg(payload);
+        pipe.cmd("PUBLISH")
+            .arg(self.keys.channel(event_type))
+            .arg(payload)
+            .ignore();
+        let (id,): (redis::Value,) = self.query(async |c| pipe.query_async(c).await).await?;
+        if first_time {
+            self.registered
+                .lock()
+                .expect("registry lock")
+                .insert(event_type.to_owned());
+        }
+        redis_reply::position(&id)
+    }
+
+    pub(crate) async fn known_types(&self) -> Result<Vec<String>> {
+        let registry = self.keys.registry();
+        self.query(async |c| redis::cmd("SMEMBERS").arg(&registry).query_async(c).await)
+            .await
+    }
+
+    pub(crate) async fn read_after(
+        &self,
+        cursors: &[(String, Position)],
+        count: usize,
+    ) -> Result<Vec<(String, Vec<RawEntry>)>> {
+        let mut cmd = redis::cmd("XREAD");
+        cmd.arg("COUNT").arg(count).arg("STREAMS");
+        for (event_type, _) in cursors {
+            cmd.arg(self.keys.stream(event_type));
+        }
+        for (_, after) in cursors {
+            cmd.arg(after.to_string());
+        }
+        let reply: redis::Value = self.query(async |c| cmd.query_async(c).await).await?;
+        redis_reply::streams(&reply, |key| {
+            self.keys.type_of_stream(key).map(str::to_owned)
+        })
+    }
+
+    pub(crate) async fn range(
+        &self,
+        event_type: &str,
+        first: Position,
+        last: Position,
+        count: usize,
+        newest_first: bool,
+    ) -> Result<Vec<RawEntry>> {
+        let mut cmd = if newest_first {
+            let mut cmd = redis::cmd("XREVRANGE");
+            cmd.arg(self.keys.stream(event_type))
+                .arg(last.to_string())
+                .arg(first.to_string());
+            cmd
+        } else {
+            let mut cmd = redis::cmd("XRANGE");
+            cmd.arg(self.keys.stream(event_type))
+                .arg(first.to_string())
+                .arg(last.to_string());
+            cmd
+        };
+        cmd.arg("COUNT").arg(count);
+        let reply: redis::Value = self.query(async |c| cmd.query_async(c).await).await?;
+        redis_reply::entries(&reply)
+    }
+
+    pub(crate) async fn last_positions(&self, types: &[String]) -> Result<Vec<Option<Position>>> {
+        let mut pipe = redis::pipe();
+        for event_type in types {
+            pipe.cmd("XREVRANGE")
+                .arg(self.keys.stream(event_type))
+                .arg("+")
+                .arg("-")
+                .arg("COUNT")
+                .arg(1);
+        }
+        let replies: Vec<redis::Value> = self.query(async |c| pipe.query_async(c).await).await?;
+        replies
+            .iter()
+            .map(|reply| Ok(redis_reply::entries(reply)?.first().map(|e| e.position)))
+            .collect()
+    }
+
+    pub(crate) async fn now_ms(&self) -> Result<u64> {
+        let (seconds, micros): (u64, u64) = self
+            .query(async |c| redis::cmd("TIME").query_async(c).await)
+            .await?;
+        Ok(seconds * 1000 + micros / 1000)
+    }
+
+    pub(crate) async fn watch(&self, pattern: &Pattern) -> Result<Watch> {
+        let hub = self
+            .hub
+            .get_or_init(|| async {
+                Hub::start(
+                    self.client.clone(),
+                    self.keys.clone(),
+                    self.connect_timeout,
+                    self.display_url.clone(),
+                )
+            })
+            .await;
+        hub.watch(pattern, self.connect_timeout).await
+    }
+
+    pub(crate) fn close(&self) {
+        if let Some(hub) = self.hub.get() {
+            hub.shutdown();
+        }
+    }
+}

@@ -1,0 +1,388 @@
+//! The bus: the public face of the core. It validates and enriches events, appends them with
+//! retry (never twice), dead-letters what cannot be appended, and serves subscriptions and
+//! history over whichever backend the URL named.
+
+use crate::backend::Backend;
+use crate::config::{BusBuilder, Config};
+use crate::dead_letter::{DeadLetter, DeadLetters, RedriveReport};
+use crate::envelope::{EmitOptions, Event};
+use crate::error::{Error, Result};
+use crate::grammar::{validate_type, Pattern};
+use crate::history::{HistoryQuery, Order};
+use crate::metrics::{Metrics, MetricsSnapshot};
+use crate::position::{system_time_ms, Position};
+use crate::retry::RetryPolicy;
+use crate::subscription::{self, SubscribeOptions, Subscription};
+use futures_util::{stream, StreamExt, TryStreamExt};
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+use tokio::sync::watch;
+
+/// How far before an event's own time a retry looks for an earlier attempt that did land
+/// (allows for the emitter's clock running ahead of the server's).
+const CLOCK_SKEW_MS: u64 = 5_000;
+
+/// How many emits of one `emit_many` are in flight at once.
+const EMIT_MANY_IN_FLIGHT: usize = 256;
+
+/// One event of an [`Bus::emit_many`] call.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct EmitRequest {
+    /// The event type.
+    pub event_type: String,
+    /// The payload.
+    pub data: Value,
+    /// Subject, metadata, version.
+    pub options: EmitOptions,
+}
+
+impl EmitRequest {
+    /// A request with no options.
+    pub fn new(event_type: impl Into<String>, data: Value) -> EmitRequest {
+        EmitRequest {
+            event_type: event_type.into(),
+            data,
+            options: EmitOptions::default(),
+        }
+    }
+    /// Sets the options.
+    pub fn options(mut self, options: EmitOptions) -> EmitRequest {
+        self.options = options;
+        self
+    }
+}
+
+/// A connection to the event bus. Cheap to clone; every clone is the same bus.
+#[derive(Clone)]
+pub struct Bus {
+    inner: Arc<BusInner>,
+}
+
+pub(crate) struct BusInner {
+    pub(crate) backend: Backend,
+    pub(crate) metrics: Metrics,
+    config: Config,
+    dead_letters: DeadLetters,
+    /// Flips to true once on close; subscriptions and retries watch it.
+    closed: watch::Sender<bool>,
+    /// How a live subscription waits between reconnect attempts.
+    pub(crate) reconnect_backoff: RetryPolicy,
+}
+
+impl BusInner {
+    /// Resolves when the bus is closed.
+    pub(crate) async fn closed(&self) {
+        let mut receiver = self.closed.subscribe();
+        let _ = receiver.wait_for(|closed| *closed).await;
+    }
+
+    fn check_open(&self) -> Result<()> {
+        if *self.closed.borrow() {
+            return Err(Error::closed());
+        }
+        Ok(())
+    }
+
+    /// The types a pattern selects: itself when it has no `*`, else the registry's matches.
+    pub(crate) async fn matching_types(&self, pattern: &Pattern) -> Result<Vec<String>> {
+        if pattern.is_exact() {
+            return Ok(vec![pattern.as_str().to_owned()]);
+        }
+        let mut types = self.backend.known_types().await?;
+        types.retain(|event_type| pattern.matches(event_type));
+        types.sort();
+        Ok(types)
+    }
+}
+
+impl Bus {
+    /// Connects with default options: `memory://`, `memory://<name>`, `redis://…`, `rediss://…`.
+    pub async fn connect(url: &str) -> Result<Bus> {
+        Bus::builder(url).build().await
+    }
+
+    /// Starts building a bus with options.
+    pub fn builder(url: &str) -> BusBuilder {
+        BusBuilder::new(url)
+    }
+
+    pub(crate) async fn from_config(config: Config) -> Result<Bus> {
+        let dead_letters =
+            DeadLetters::open(config.dead_letter_capacity, config.dead_letter_path.clone())?;
+        let backend = Backend::connect(&config).await?;
+        Ok(Bus {
+            inner: Arc::new(BusInner {
+                backend,
+                metrics: Metrics::default(),
+                config,
+                dead_letters,
+                closed: watch::Sender::new(false),
+                reconnect_backoff: RetryPolicy::new(
+                    u32::MAX,
+                    Duration::from_millis(20),
+                    Duration::from_secs(2),
+                ),
+            }),
+        })
+    }
+
+    /// Emits an event and returns its id.
+    pub async fn emit(&self, event_type: &str, data: Value) -> Result<String> {
+        Ok(self
+            .emit_event(event_type, data, EmitOptions::default())
+            .await?
+            .id)
+    }
+
+    /// Emits an event with a subject, metadata or version, and returns its id.
+    pub async fn emit_with(
+        &self,
+        event_type: &str,
+        data: Value,
+        options: EmitOptions,
+    ) -> Result<String> {
+        Ok(self.emit_event(event_type, data, options).await?.id)
+    }
+
+    /// Emits an event and returns it whole, position included.
+    pub async fn emit_event(
+        &self,
+        event_type: &str,
+        data: Value,
+        options: EmitOptions,
+    ) -> Result<Event> {
+        let (event, payload) = self.prepare(event_type, data, options)?;
+        self.append_prepared(event, payload).await
+    }
+
+    /// Emits many events, up to 256 in flight; returns their ids in order. Every event is
+    /// validated before any is appended, so bad input writes nothing.
+    pub async fn emit_many(&self, requests: Vec<EmitRequest>) -> Result<Vec<String>> {
+        let prepared = requests
+            .into_iter()
+            .map(|r| self.prepare(&r.event_type, r.data, r.options))
+            .collect::<Result<Vec<_>>>()?;
+        stream::iter(prepared)
+            .map(|(event, payload)| async move {
+                self.append_prepared(event, payload).await.map(|e| e.id)
+            })
+            .buffered(EMIT_MANY_IN_FLIGHT)
+            .try_collect()
+            .await
+    }
+
+    fn prepare(
+        &self,
+        event_type: &str,
+        data: Value,
+        options: EmitOptions,
+    ) -> Result<(Event, String)> {
+        self.inner.check_open()?;
+        validate_type(event_type)?;
+        if let Some(version) = &options.version {
+            if version.is_empty() || version.chars().any(char::is_control) {
+                return Err(Error::invalid_data("version must be non-empty text"));
+            }
+        }
+        if options.subject.as_deref().is_some_and(str::is_empty) {
+            return Err(Error::invalid_data("subject must not be empty"));
+        }
+        let config = &self.inner.config;
+        let event = Event::outgoing(event_type, data, options, &config.source);
+        let payload = event.to_json();
+        if payload.len() > config.max_event_size {
+            return Err(Error::invalid_data(format!(
+                "event is {} bytes; the limit is {} bytes",
+                payload.len(),
+                config.max_event_size
+            )));
+        }
+        Ok((event, payload))
+    }
+
+    async fn append_prepared(&self, mut event: Event, payload: String) -> Result<Event> {
+        let started = Instant::now();
+        let inner = &self.inner;
+        match self.append_with_retry(&event, &payload).await {
+            Ok(position) => {
+                inner.metrics.emitted(&event.event_type, started.elapsed());
+                event.position = Some(position);
+                Ok(event)
+            }
+            Err((err, attempts)) => {
+                let kept = inner.dead_letters.add(DeadLetter {
+                    event_id: event.id.clone(),
+                    event_type: event.event_type.clone(),
+                    envelope: payload,
+                    error: err.message().to_owned(),
+                    error_code: err.code(),
+                    attempts,
+                    failed_at_ms: system_time_ms(SystemTime::now()),
+                });
+                if !kept {
+                    inner.metrics.dead_letter_dropped();
+                }
+                inner.metrics.failed(&event.event_type, true);
+                Err(err)
+            }
+        }
+    }
+
+    /// Appends, retrying transient failures. Before every retry it looks for the event in its
+    /// stream, since an attempt whose reply was lost may have landed.
+    async fn append_with_retry(
+        &self,
+        event: &Event,
+        payload: &str,
+    ) -> std::result::Result<Position, (Error, u32)> {
+        let inner = &self.inner;
+        let policy = inner.config.retry;
+        let not_before = event.time_millis().saturating_sub(CLOCK_SKEW_MS);
+        let mut attempt = 1;
+        loop {
+            let result = if attempt == 1 {
+                inner.backend.append(&event.event_type, payload).await
+            } else {
+                match inner
+                    .backend
+                    .find_appended(&event.event_type, &event.id, not_before)
+                    .await
+                {
+                    Ok(Some(position)) => return Ok(position),
+                    Ok(None) => inner.backend.append(&event.event_type, payload).await,
+                    Err(err) => Err(err),
+                }
+            };
+            match result {
+                Ok(position) => return Ok(position),
+                Err(err) if err.is_transient() && attempt < policy.attempts => {
+                    inner.metrics.retried(&event.event_type);
+                    tokio::select! {
+                        _ = tokio::time::sleep(policy.delay(attempt - 1)) => {}
+                        _ = inner.closed() => return Err((Error::closed(), attempt)),
+                    }
+                    attempt += 1;
+                }
+                Err(err) => return Err((err, attempt)),
+            }
+        }
+    }
+
+    /// Subscribes to the events `pattern` selects, live from now.
+    pub async fn subscribe(&self, pattern: &str) -> Result<Subscription> {
+        self.subscribe_with(pattern, SubscribeOptions::default())
+            .await
+    }
+
+    /// Subscribes with options: replay from the start, a position or a time, then follow live.
+    pub async fn subscribe_with(
+        &self,
+        pattern: &str,
+        options: SubscribeOptions,
+    ) -> Result<Subscription> {
+        self.inner.check_open()?;
+        let pattern = Pattern::new(pattern)?;
+        subscription::subscribe(self.inner.clone(), pattern, options).await
+    }
+
+    /// The events `pattern` selects within the query's bounds, merged across types.
+    pub async fn history(&self, pattern: &str, query: HistoryQuery) -> Result<Vec<Event>> {
+        let inner = &self.inner;
+        inner.check_open()?;
+        let pattern = Pattern::new(pattern)?;
+        let newest_first = query.order == Order::NewestFirst;
+        let (first, last) = query.position_range();
+        let mut events = Vec::new();
+        for event_type in inner.matching_types(&pattern).await? {
+            let entries = inner
+                .backend
+                .range(&event_type, first, last, query.limit, newest_first)
+                .await?;
+            for entry in entries {
+                let decoded = entry
+                    .payload
+                    .ok_or_else(|| Error::invalid_data("no `event` field"))
+                    .and_then(|payload| Event::from_json(&payload, Some(entry.position)));
+                match decoded {
+                    Ok(event) => events.push(event),
+                    Err(_) => inner.metrics.invalid_entry(),
+                }
+            }
+        }
+        events.sort_by_key(|event| event.position);
+        if newest_first {
+            events.reverse();
+        }
+        events.truncate(query.limit);
+        Ok(events)
+    }
+
+    /// A copy of the bus's counters and histograms.
+    pub fn metrics(&self) -> MetricsSnapshot {
+        self.inner.metrics.snapshot()
+    }
+
+    /// Counts a subscriber callback that raised (the bindings call this).
+    pub fn report_handler_error(&self, event_type: &str) {
+        self.inner.metrics.handler_error(event_type);
+    }
+
+    /// The events that could not be emitted, oldest first.
+    pub fn dead_letters(&self) -> Vec<DeadLetter> {
+        self.inner.dead_letters.list()
+    }
+
+    /// Tries every dead letter again, once each; those that land leave the store.
+    pub async fn redrive_dead_letters(&self) -> Result<RedriveReport> {
+        let inner = &self.inner;
+        inner.check_open()?;
+        let mut report = RedriveReport::default();
+        let mut done = Vec::new();
+        for letter in inner.dead_letters.list() {
+            let event = Event::from_json(&letter.envelope, None)?;
+            let not_before = event.time_millis().saturating_sub(CLOCK_SKEW_MS);
+            let found = inner
+                .backend
+                .find_appended(&letter.event_type, &letter.event_id, not_before)
+                .await;
+            let outcome = match found {
+                Ok(Some(_)) => Ok(true),
+                Ok(None) => inner
+                    .backend
+                    .append(&letter.event_type, &letter.envelope)
+                    .await
+                    .map(|_| false),
+                Err(err) => Err(err),
+            };
+            match outcome {
+                Ok(true) => report.already_present += 1,
+                Ok(false) => report.appended += 1,
+                Err(_) => {
+                    report.failed += 1;
+                    continue;
+                }
+            }
+            done.push(letter.event_id);
+        }
+        inner.dead_letters.remove(&done)?;
+        Ok(report)
+    }
+
+    /// Closes the bus: subscriptions end, and every later call fails with a closed error.
+    pub async fn close(&self) {
+        self.inner.closed.send_replace(true);
+        self.inner.backend.close();
+    }
+
+    /// True once `close` was called.
+    pub fn is_closed(&self) -> bool {
+        *self.inner.closed.borrow()
+    }
+
+    /// The CloudEvents `source` this bus stamps on its events.
+    pub fn source(&self) -> &str {
+        &self.inner.config.source
+    }
+}

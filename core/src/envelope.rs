@@ -1,0 +1,309 @@
+//! The event and its wire form: a CloudEvents 1.0 JSON envelope stored in field `event` of
+//! `stream:<type>` and published on `events:<type>`. Readers also accept the seed's shape
+//! `{id, type, timestamp, data, metadata}` so streams written by the seed's code stay readable.
+
+use crate::error::{Error, Result};
+use crate::grammar::validate_type;
+use crate::position::{ms_to_system_time, system_time_ms, Position};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::time::SystemTime;
+
+/// The CloudEvents version written in `specversion`.
+pub const SPEC_VERSION: &str = "1.0";
+/// The version given to events emitted without one (and to seed events, which carry none).
+pub const DEFAULT_VERSION: &str = "1";
+/// The source given to seed events, which carry none.
+pub const UNKNOWN_SOURCE: &str = "unknown";
+
+/// One event, as emitted or as read back.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Event {
+    /// Unique and time-ordered (UUIDv7 for events tidings emits).
+    pub id: String,
+    /// What happened: `user.login`.
+    pub event_type: String,
+    /// When it happened, by the emitter's clock.
+    pub time: SystemTime,
+    /// Who emitted it (a URI-reference, CloudEvents `source`).
+    pub source: String,
+    /// What it is about, when the emitter said (CloudEvents `subject`).
+    pub subject: Option<String>,
+    /// The payload: any JSON value.
+    pub data: Value,
+    /// Free-form context (ip, user agent, trace ids), when the emitter gave any.
+    pub metadata: Option<Map<String, Value>>,
+    /// The version of the event's schema (`1` unless the emitter said).
+    pub version: String,
+    /// Where the event sits in its stream; `None` only before it is appended.
+    pub position: Option<Position>,
+}
+
+/// Optional parts of an emitted event.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct EmitOptions {
+    /// CloudEvents `subject`: what the event is about (`user-123`).
+    pub subject: Option<String>,
+    /// Free-form context carried beside the data.
+    pub metadata: Option<Map<String, Value>>,
+    /// The schema version of the data (default `1`).
+    pub version: Option<String>,
+}
+
+impl EmitOptions {
+    /// No options.
+    pub fn new() -> EmitOptions {
+        EmitOptions::default()
+    }
+    /// Sets the subject.
+    pub fn subject(mut self, subject: impl Into<String>) -> EmitOptions {
+        self.subject = Some(subject.into());
+        self
+    }
+    /// Sets the metadata.
+    pub fn metadata(mut self, metadata: Map<String, Value>) -> EmitOptions {
+        self.metadata = Some(metadata);
+        self
+    }
+    /// Sets the version.
+    pub fn version(mut self, version: impl Into<String>) -> EmitOptions {
+        self.version = Some(version.into());
+        self
+    }
+}
+
+#[derive(Serialize)]
+struct OutgoingEnvelope<'a> {
+    specversion: &'static str,
+    id: &'a str,
+    #[serde(rename = "type")]
+    event_type: &'a str,
+    source: &'a str,
+    time: String,
+    datacontenttype: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subject: Option<&'a str>,
+    version: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metadata: Option<&'a Map<String, Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    position: Option<String>,
+    data: &'a Value,
+}
+
+#[derive(Deserialize)]
+struct IncomingEnvelope {
+    specversion: Option<String>,
+    id: Option<Value>,
+    #[serde(rename = "type")]
+    event_type: Option<String>,
+    source: Option<String>,
+    time: Option<String>,
+    timestamp: Option<Value>,
+    subject: Option<String>,
+    version: Option<Value>,
+    metadata: Option<Value>,
+    #[serde(default)]
+    data: Value,
+}
+
+/// Formats a time as RFC 3339 in UTC with milliseconds: `2024-08-17T10:30:00.123Z`.
+pub fn format_time(time: SystemTime) -> String {
+    DateTime::<Utc>::from(time).to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn parse_time(text: &str) -> Option<SystemTime> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(SystemTime::from)
+}
+
+/// A scalar as text: seed ids and versions may be numbers.
+fn scalar_text(value: Value) -> Option<String> {
+    match value {
+        Value::String(text) => Some(text),
+        Value::Number(number) => Some(number.to_string()),
+        _ => None,
+    }
+}
+
+impl Event {
+    /// A new event to emit: fresh UUIDv7 id, the current time, and no position yet.
+    pub(crate) fn outgoing(
+        event_type: &str,
+        data: Value,
+        options: EmitOptions,
+        source: &str,
+    ) -> Event {
+        Event {
+            id: uuid::Uuid::now_v7().to_string(),
+            event_type: event_type.to_owned(),
+            time: SystemTime::now(),
+            source: source.to_owned(),
+            subject: options.subject,
+            data,
+            metadata: options.metadata,
+            version: options
+                .version
+                .unwrap_or_else(|| DEFAULT_VERSION.to_owned()),
+            position: None,
+        }
+    }
+
+    /// The CloudEvents JSON envelope, as stored and published (without the position, which
+    /// the stream assigns).
+    pub fn to_json(&self) -> String {
+        self.envelope_json(false)
+    }
+
+    /// The envelope plus a `position` member: what SSE frames and bindings hand to users.
+    pub fn to_json_with_position(&self) -> String {
+        self.envelope_json(true)
+    }
+
+    fn envelope_json(&self, with_position: bool) -> String {
+        let envelope = OutgoingEnvelope {
+            specversion: SPEC_VERSION,
+            id: &self.id,
+            event_type: &self.event_type,
+            source: &self.source,
+            time: format_time(self.time),
+            datacontenttype: "application/json",
+            subject: self.subject.as_deref(),
+            version: &self.version,
+            metadata: self.metadata.as_ref(),
+            position: self
+                .position
+                .filter(|_| with_position)
+                .map(|p| p.to_string()),
+            data: &self.data,
+        };
+        serde_json::to_string(&envelope).expect("a JSON value always serialises")
+    }
+
+    /// Reads an envelope: CloudEvents JSON as tidings writes it, or the seed's shape. The
+    /// position is the stream entry id it was read at, when there is one; it also stands in
+    /// for the time of an event that carries none.
+    pub fn from_json(json: &str, position: Option<Position>) -> Result<Event> {
+        let incoming: IncomingEnvelope = serde_json::from_str(json)
+            .map_err(|err| Error::invalid_data(format!("not an event envelope: {err}")))?;
+        if let Some(spec) = &incoming.specversion {
+            if !spec.starts_with("1.") {
+                return Err(Error::invalid_data(format!(
+                    "unsupported CloudEvents specversion {spec:?}"
+                )));
+            }
+        }
+        let id = incoming
+            .id
+            .and_then(scalar_text)
+            .filter(|id| !id.is_empty())
+            .ok_or_else(|| Error::invalid_data("event has no id"))?;
+        let event_type = incoming
+            .event_type
+            .ok_or_else(|| Error::invalid_data("event has no type"))?;
+        validate_type(&event_type)
+            .map_err(|err| Error::invalid_data(format!("event {id}: {}", err.message())))?;
+        let time = match (&incoming.time, &incoming.timestamp) {
+            (Some(text), _) => parse_time(text)
+                .ok_or_else(|| Error::invalid_data(format!("event {id}: bad time {text:?}")))?,
+            (None, Some(Value::Number(ms))) => ms
+                .as_f64()
+                .filter(|ms| *ms >= 0.0)
+                .map(|ms| ms_to_system_time(ms as u64))
+                .ok_or_else(|| Error::invalid_data(format!("event {id}: bad timestamp")))?,
+            (None, Some(Value::String(text))) => parse_time(text).ok_or_else(|| {
+                Error::invalid_data(format!("event {id}: bad timestamp {text:?}"))
+            })?,
+            _ => match position {
+                Some(position) => ms_to_system_time(position.ms),
+                None => return Err(Error::invalid_data(format!("event {id} has no time"))),
+            },
+        };
+        let metadata = match incoming.metadata {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(map)) => Some(map),
+            Some(_) => {
+                return Err(Error::invalid_data(format!(
+                    "event {id}: metadata is not an object"
+                )))
+            }
+        };
+        Ok(Event {
+            id,
+            event_type,
+            time,
+            source: incoming.source.unwrap_or_else(|| UNKNOWN_SOURCE.to_owned()),
+            subject: incoming.subject,
+            data: incoming.data,
+            metadata,
+            version: incoming
+                .version
+                .and_then(scalar_text)
+                .unwrap_or_else(|| DEFAULT_VERSION.to_owned()),
+            position,
+        })
+    }
+
+    /// Milliseconds since the Unix epoch of `time`.
+    pub fn time_millis(&self) -> u64 {
+        system_time_ms(self.time)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn outgoing_round_trips_through_json() {
+        let mut metadata = Map::new();
+        metadata.insert("ip".into(), json!("192.168.1.1"));
+        let options = EmitOptions::new()
+            .subject("user-123")
+            .metadata(metadata)
+            .version("2");
+        let event = Event::outgoing("user.login", json!({"userId": 123}), options, "svc");
+        let json = event.to_json();
+        let back = Event::from_json(&json, Some(Position::new(5, 0))).unwrap();
+        assert_eq!(back.id, event.id);
+        assert_eq!(back.time_millis(), event.time_millis());
+        assert_eq!(back.subject.as_deref(), Some("user-123"));
+        assert_eq!(back.version, "2");
+        assert_eq!(back.data, json!({"userId": 123}));
+        assert_eq!(back.position, Some(Position::new(5, 0)));
+        let value: Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(value["specversion"], "1.0");
+        assert_eq!(value["datacontenttype"], "application/json");
+    }
+
+    #[test]
+    fn reads_the_seed_shape() {
+        let seed = r#"{"id":"1723890000000-0.42","type":"user.login","timestamp":1723890000000,"data":{"userId":1},"metadata":{"ip":"1.2.3.4"}}"#;
+        let event = Event::from_json(seed, None).unwrap();
+        assert_eq!(event.id, "1723890000000-0.42");
+        assert_eq!(event.time_millis(), 1_723_890_000_000);
+        assert_eq!(event.source, UNKNOWN_SOURCE);
+        assert_eq!(event.version, DEFAULT_VERSION);
+        assert_eq!(event.metadata.unwrap()["ip"], "1.2.3.4");
+    }
+
+    #[test]
+    fn rejects_what_is_not_an_event() {
+        for bad in [
+            "not json",
+            "[]",
+            r#"{"type":"a"}"#,
+            r#"{"id":"1","type":"a b","timestamp":1}"#,
+            r#"{"id":"1","type":"a","time":"yesterday"}"#,
+            r#"{"id":"1","type":"a"}"#,
+        ] {
+            let err = Event::from_json(bad, None).unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::InvalidData, "{bad}");
+        }
+    }
+}

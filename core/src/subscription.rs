@@ -1,0 +1,356 @@
+//! Subscriptions: a replay of what the streams hold (when asked to start from a position),
+//! then live following, both reading the streams from per-stream cursors. Live notices only say
+//! which streams changed, so the seam between replay and live has no gap and no duplicate, and
+//! after a dropped connection the follower reads on from its cursors without losing an event.
+
+use crate::backend::watch::Watch;
+use crate::bus::BusInner;
+use crate::envelope::Event;
+use crate::error::{Error, Result};
+use crate::grammar::Pattern;
+use crate::position::{system_time_ms, Position, Start};
+use futures_util::Stream;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, SystemTime};
+use tokio::sync::mpsc;
+
+/// Options of a subscription.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+#[must_use]
+pub struct SubscribeOptions {
+    /// Where to start (default: live).
+    pub from: Start,
+    /// The most events read from the backend, and handed over, at once (default 512).
+    pub batch_size: usize,
+}
+
+impl Default for SubscribeOptions {
+    fn default() -> SubscribeOptions {
+        SubscribeOptions {
+            from: Start::Live,
+            batch_size: 512,
+        }
+    }
+}
+
+impl SubscribeOptions {
+    /// Live from now.
+    pub fn new() -> SubscribeOptions {
+        SubscribeOptions::default()
+    }
+    /// Sets where to start.
+    pub fn from(mut self, from: Start) -> SubscribeOptions {
+        self.from = from;
+        self
+    }
+    /// Sets the batch size (at least 1).
+    pub fn batch_size(mut self, batch_size: usize) -> SubscribeOptions {
+        self.batch_size = batch_size.max(1);
+        self
+    }
+}
+
+/// A live subscription: a `Stream` of events (also readable in batches). Dropping it
+/// unsubscribes; it ends when the bus closes.
+pub struct Subscription {
+    batches: mpsc::Receiver<Vec<Event>>,
+    pending: VecDeque<Event>,
+    pattern: Pattern,
+}
+
+impl Subscription {
+    /// The pattern subscribed to.
+    pub fn pattern(&self) -> &str {
+        self.pattern.as_str()
+    }
+
+    /// The next batch of events in delivery order; `None` once the bus is closed.
+    pub async fn next_batch(&mut self) -> Option<Vec<Event>> {
+        if !self.pending.is_empty() {
+            return Some(self.pending.drain(..).collect());
+        }
+        self.batches.recv().await
+    }
+
+    /// The next event; `None` once the bus is closed.
+    pub async fn next_event(&mut self) -> Option<Event> {
+        if self.pending.is_empty() {
+            self.pending.extend(self.batches.recv().await?);
+        }
+        self.pending.pop_front()
+    }
+}
+
+impl Stream for Subscription {
+    type Item = Result<Event>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Event>>> {
+        loop {
+            if let Some(event) = self.pending.pop_front() {
+                return Poll::Ready(Some(Ok(event)));
+            }
+            match self.batches.poll_recv(cx) {
+                Poll::Ready(Some(batch)) => self.pending.extend(batch),
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+}
+
+/// Establishes a subscription: the live watch first, then the cursors, so that everything
+/// appended after this returns is delivered.
+pub(crate) async fn subscribe(
+    bus: Arc<BusInner>,
+    pattern: Pattern,
+    options: SubscribeOptions,
+) -> Result<Subscription> {
+    let watch = bus.backend.watch(&pattern).await?;
+    let known = bus.matching_types(&pattern).await?;
+    let (after_for_new_streams, replay) = match options.from {
+        Start::Live => (Position::just_before_ms(bus.backend.now_ms().await?), false),
+        Start::Beginning => (Position::ZERO, true),
+        Start::After(position) => (position, true),
+        Start::Time(time) => (Position::just_before_ms(system_time_ms(time)), true),
+    };
+    let mut cursors = HashMap::new();
+    if replay {
+        for event_type in known {
+            cursors.insert(event_type, after_for_new_streams);
+        }
+    } else {
+        let last = bus.backend.last_positions(&known).await?;
+        for (event_type, last) in known.into_iter().zip(last) {
+            cursors.insert(event_type, last.unwrap_or(after_for_new_streams));
+        }
+    }
+    // Room for a few batches: beyond that the follower waits, and notices coalesce.
+    let (sender, batches) = mpsc::channel(4);
+    let follower = Follower {
+        bus,
+        pattern: pattern.clone(),
+        watch,
+        cursors,
+        after_for_new_streams,
+        batch_size: options.batch_size,
+        sender,
+    };
+    tokio::spawn(follower.run(replay));
+    Ok(Subscription {
+        batches,
+        pending: VecDeque::new(),
+        pattern,
+    })
+}
+
+/// Why following stopped.
+struct Stopped;
+
+struct Follower {
+    bus: Arc<BusInner>,
+    pattern: Pattern,
+    watch: Watch,
+    /// The last position delivered (or skipped) per stream: reads continue after it.
+    cursors: HashMap<String, Position>,
+    /// Where a stream first seen after establishment is read from.
+    after_for_new_streams: Position,
+    batch_size: usize,
+    sender: mpsc::Sender<Vec<Event>>,
+}
+
+impl Follower {
+    async fn run(mut self, replay: bool) {
+        if replay && self.replay().await.is_err() {
+            return;
+        }
+        let _ = self.follow().await;
+    }
+
+    /// Runs a backend read, retrying transient failures with backoff until the bus closes or
+    /// the subscriber goes away.
+    async fn read(
+        &self,
+        cursors: &[(String, Position)],
+    ) -> std::result::Result<Vec<(String, Vec<crate::backend::RawEntry>)>, Stopped> {
+        let mut failures = 0u32;
+        loop {
+            let attempt = self.bus.backend.read_after(cursors, self.batch_size);
+            tokio::select! {
+                result = attempt => match result {
+                    Ok(streams) => return Ok(streams),
+                    Err(err) if err.is_closed() => return Err(Stopped),
+                    Err(_) => {
+                        let delay = self.bus.reconnect_backoff.delay(failures);
+                        failures = failures.saturating_add(1);
+                        if failures == 1 {
+                            self.bus.metrics.reconnected();
+                        }
+                        self.pause(delay).await?;
+                    }
+                },
+                _ = self.bus.closed() => return Err(Stopped),
+                _ = self.sender.closed() => return Err(Stopped),
+            }
+        }
+    }
+
+    async fn pause(&self, delay: Duration) -> std::result::Result<(), Stopped> {
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => Ok(()),
+            _ = self.bus.closed() => Err(Stopped),
+            _ = self.sender.closed() => Err(Stopped),
+        }
+    }
+
+    /// Merges every stream in position order from its cursor until all are drained.
+    async fn replay(&mut self) -> std::result::Result<(), Stopped> {
+        let mut buffers: HashMap<String, VecDeque<crate::backend::RawEntry>> = HashMap::new();
+        let mut drained: HashSet<String> = HashSet::new();
+        loop {
+            let refill: Vec<(String, Position)> = self
+                .cursors
+                .iter()
+                .filter(|(t, _)| {
+                    !drained.contains(*t) && buffers.get(*t).is_none_or(|b| b.is_empty())
+                })
+                .map(|(t, p)| (t.clone(), *p))
+                .collect();
+            if !refill.is_empty() {
+                let mut read = self.read(&refill).await?;
+                for (event_type, _) in &refill {
+                    let entries = read
+                        .iter_mut()
+                        .find(|(t, _)| t == event_type)
+                        .map(|(_, entries)| std::mem::take(entries))
+                        .unwrap_or_default();
+                    if entries.len() < self.batch_size {
+                        drained.insert(event_type.clone());
+                    }
+                    if let Some(last) = entries.last() {
+                        self.cursors.insert(event_type.clone(), last.position);
+                    }
+                    buffers
+                        .entry(event_type.clone())
+                        .or_default()
+                        .extend(entries);
+                }
+            }
+            let mut batch = Vec::new();
+            // Take the smallest head while every stream that may hold more has a head.
+            while batch.len() < self.batch_size {
+                let waiting_for_refill = buffers
+                    .iter()
+                    .any(|(t, b)| b.is_empty() && !drained.contains(t));
+                if waiting_for_refill {
+                    break;
+                }
+                let next = buffers
+                    .iter()
+                    .filter_map(|(t, b)| b.front().map(|e| (e.position, t.clone())))
+                    .min();
+                let Some((_, event_type)) = next else { break };
+                let entry = buffers
+                    .get_mut(&event_type)
+                    .and_then(VecDeque::pop_front)
+                    .expect("head exists");
+                batch.push((event_type, entry));
+            }
+            let done = buffers.values().all(VecDeque::is_empty)
+                && self.cursors.keys().all(|t| drained.contains(t));
+            self.deliver(batch).await?;
+            if done {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Waits for notices and reads the changed streams from their cursors.
+    async fn follow(&mut self) -> std::result::Result<(), Stopped> {
+        loop {
+            let changes = tokio::select! {
+                changes = self.watch.changed() => changes,
+                _ = self.bus.closed() => return Err(Stopped),
+                _ = self.sender.closed() => return Err(Stopped),
+            };
+            if changes.closed {
+                return Err(Stopped);
+            }
+            let mut pending: HashSet<String> = changes.types;
+            if changes.resync {
+                self.bus.metrics.reconnected();
+                let known = loop {
+                    match self.bus.matching_types(&self.pattern).await {
+                        Ok(known) => break known,
+                        Err(_) => self.pause(self.bus.reconnect_backoff.cap).await?,
+                    }
+                };
+                pending.extend(known);
+                pending.extend(self.cursors.keys().cloned());
+            }
+            while !pending.is_empty() {
+                let cursors: Vec<(String, Position)> = pending
+                    .iter()
+                    .map(|t| {
+                        let after = *self
+                            .cursors
+                            .entry(t.clone())
+                            .or_insert(self.after_for_new_streams);
+                        (t.clone(), after)
+                    })
+                    .collect();
+                let read = self.read(&cursors).await?;
+                pending.clear();
+                let mut batch = Vec::new();
+                for (event_type, entries) in read {
+                    if entries.len() == self.batch_size {
+                        pending.insert(event_type.clone());
+                    }
+                    if let Some(last) = entries.last() {
+                        self.cursors.insert(event_type.clone(), last.position);
+                    }
+                    batch.extend(entries.into_iter().map(|e| (event_type.clone(), e)));
+                }
+                batch.sort_by_key(|(_, entry)| entry.position);
+                self.deliver(batch).await?;
+            }
+        }
+    }
+
+    /// Decodes entries (skipping and counting invalid ones) and hands them to the subscriber.
+    async fn deliver(
+        &self,
+        entries: Vec<(String, crate::backend::RawEntry)>,
+    ) -> std::result::Result<(), Stopped> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let now = SystemTime::now();
+        let mut events = Vec::with_capacity(entries.len());
+        let mut latencies: HashMap<String, Vec<Duration>> = HashMap::new();
+        for (event_type, entry) in entries {
+            let decoded = entry
+                .payload
+                .ok_or_else(|| Error::invalid_data("stream entry has no `event` field"))
+                .and_then(|payload| Event::from_json(&payload, Some(entry.position)));
+            match decoded {
+                Ok(event) => {
+                    let latency = now.duration_since(event.time).unwrap_or_default();
+                    latencies.entry(event_type).or_default().push(latency);
+                    events.push(event);
+                }
+                Err(_) => self.bus.metrics.invalid_entry(),
+            }
+        }
+        for (event_type, latencies) in &latencies {
+            self.bus.metrics.delivered(event_type, latencies);
+        }
+        if events.is_empty() {
+            return Ok(());
+        }
+        self.sender.send(events).await.map_err(|_| Stopped)
+    }
+}
