@@ -9,6 +9,7 @@ use crate::envelope::{EmitOptions, Event};
 use crate::error::{Error, Result};
 use crate::grammar::{validate_type, Pattern};
 use crate::history::{HistoryQuery, Order};
+use crate::merge::{merge, Item};
 use crate::metrics::{Metrics, MetricsSnapshot};
 use crate::position::{system_time_ms, Position};
 use crate::retry::RetryPolicy;
@@ -294,26 +295,20 @@ impl Bus {
         let pattern = Pattern::new(pattern)?;
         let newest_first = query.order == Order::NewestFirst;
         let (first, last) = query.position_range();
-        let mut events = Vec::new();
+        let mut streams = Vec::new();
         for event_type in inner.matching_types(&pattern).await? {
             let entries = inner
                 .backend
                 .range(&event_type, first, last, query.limit, newest_first)
                 .await?;
-            for entry in entries {
-                let decoded = entry
-                    .payload
-                    .ok_or_else(|| Error::invalid_data("no `event` field"))
-                    .and_then(|payload| Event::from_json(&payload, Some(entry.position)));
-                match decoded {
-                    Ok(event) => events.push(event),
-                    Err(_) => inner.metrics.invalid_entry(),
-                }
-            }
+            streams.push(entries.into_iter().map(Item::decode).collect());
         }
-        events.sort_by_key(|event| event.position);
-        if newest_first {
-            events.reverse();
+        let mut events = Vec::new();
+        for item in merge(streams, newest_first) {
+            match item.event {
+                Some(event) => events.push(event),
+                None => inner.metrics.invalid_entry(),
+            }
         }
         events.truncate(query.limit);
         Ok(events)

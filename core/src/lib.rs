@@ -19,7 +19,7 @@
 //! - `config`: [`BusBuilder`] and URL parsing. `retry`: [`RetryPolicy`].
 //! - `bus`: [`Bus`]: emit with retry and dead letters, subscribe, history, close.
 //! - `subscription`: replay-then-follow from per-stream cursors; [`Subscription`].
-//! - `history`: [`HistoryQuery`]. `dead_letter`: [`DeadLetter`]. `metrics`: [`MetricsSnapshot`].
+//! - `merge`: decoding entries and merging streams in emit order. `history`: [`HistoryQuery`]. `dead_letter`: [`DeadLetter`]. `metrics`: [`MetricsSnapshot`].
 //! - `backend/`: `memory` and `redis` (+ `redis_hub` for pub/sub, `redis_reply` for parsing),
 //!   behind one enum; `watch` carries live change notices from either to subscriptions.
 //! - `sse`: Server-Sent Events framing for the bindings' SSE helpers.
@@ -34,6 +34,7 @@ mod envelope;
 mod error;
 pub mod grammar;
 mod history;
+mod merge;
 mod metrics;
 mod position;
 mod retry;

@@ -6,8 +6,9 @@
 use crate::backend::watch::Watch;
 use crate::bus::BusInner;
 use crate::envelope::Event;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::grammar::Pattern;
+use crate::merge::{first_head, Item};
 use crate::position::{system_time_ms, Position, Start};
 use futures_util::Stream;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -206,16 +207,16 @@ impl Follower {
         }
     }
 
-    /// Merges every stream in position order from its cursor until all are drained.
+    /// Merges every stream in emit order from its cursor until all are drained.
     async fn replay(&mut self) -> std::result::Result<(), Stopped> {
-        let mut buffers: HashMap<String, VecDeque<crate::backend::RawEntry>> = HashMap::new();
+        let mut buffers: HashMap<String, VecDeque<Item>> = HashMap::new();
         let mut drained: HashSet<String> = HashSet::new();
         loop {
             let refill: Vec<(String, Position)> = self
                 .cursors
                 .iter()
                 .filter(|(t, _)| {
-                    !drained.contains(*t) && buffers.get(*t).is_none_or(|b| b.is_empty())
+                    !drained.contains(*t) && buffers.get(*t).is_none_or(VecDeque::is_empty)
                 })
                 .map(|(t, p)| (t.clone(), *p))
                 .collect();
@@ -233,14 +234,12 @@ impl Follower {
                     if let Some(last) = entries.last() {
                         self.cursors.insert(event_type.clone(), last.position);
                     }
-                    buffers
-                        .entry(event_type.clone())
-                        .or_default()
-                        .extend(entries);
+                    let buffer = buffers.entry(event_type.clone()).or_default();
+                    buffer.extend(entries.into_iter().map(Item::decode));
                 }
             }
             let mut batch = Vec::new();
-            // Take the smallest head while every stream that may hold more has a head.
+            // Take the first head while every stream that may hold more has a head.
             while batch.len() < self.batch_size {
                 let waiting_for_refill = buffers
                     .iter()
@@ -248,16 +247,15 @@ impl Follower {
                 if waiting_for_refill {
                     break;
                 }
-                let next = buffers
-                    .iter()
-                    .filter_map(|(t, b)| b.front().map(|e| (e.position, t.clone())))
-                    .min();
-                let Some((_, event_type)) = next else { break };
-                let entry = buffers
-                    .get_mut(&event_type)
-                    .and_then(VecDeque::pop_front)
-                    .expect("head exists");
-                batch.push((event_type, entry));
+                let mut views: Vec<(&String, &VecDeque<Item>)> = buffers.iter().collect();
+                views.retain(|(_, b)| !b.is_empty());
+                let queues: Vec<&VecDeque<Item>> = views.iter().map(|(_, b)| *b).collect();
+                let Some(index) = first_head(&queues, false) else {
+                    break;
+                };
+                let event_type = views[index].0.clone();
+                let buffer = buffers.get_mut(&event_type).expect("buffer exists");
+                batch.push((event_type, buffer.pop_front().expect("a head")));
             }
             let done = buffers.values().all(VecDeque::is_empty)
                 && self.cursors.keys().all(|t| drained.contains(t));
@@ -304,7 +302,8 @@ impl Follower {
                     .collect();
                 let read = self.read(&cursors).await?;
                 pending.clear();
-                let mut batch = Vec::new();
+                let mut types = Vec::with_capacity(read.len());
+                let mut streams = Vec::with_capacity(read.len());
                 for (event_type, entries) in read {
                     if entries.len() == self.batch_size {
                         pending.insert(event_type.clone());
@@ -312,37 +311,36 @@ impl Follower {
                     if let Some(last) = entries.last() {
                         self.cursors.insert(event_type.clone(), last.position);
                     }
-                    batch.extend(entries.into_iter().map(|e| (event_type.clone(), e)));
+                    types.push(event_type);
+                    streams.push(
+                        entries
+                            .into_iter()
+                            .map(Item::decode)
+                            .collect::<VecDeque<_>>(),
+                    );
                 }
-                batch.sort_by_key(|(_, entry)| entry.position);
+                let batch = merge_tagged(types, streams);
                 self.deliver(batch).await?;
             }
         }
     }
 
-    /// Decodes entries (skipping and counting invalid ones) and hands them to the subscriber.
-    async fn deliver(
-        &self,
-        entries: Vec<(String, crate::backend::RawEntry)>,
-    ) -> std::result::Result<(), Stopped> {
-        if entries.is_empty() {
+    /// Hands events to the subscriber, counting invalid entries and delivery latency.
+    async fn deliver(&self, items: Vec<(String, Item)>) -> std::result::Result<(), Stopped> {
+        if items.is_empty() {
             return Ok(());
         }
         let now = SystemTime::now();
-        let mut events = Vec::with_capacity(entries.len());
+        let mut events = Vec::with_capacity(items.len());
         let mut latencies: HashMap<String, Vec<Duration>> = HashMap::new();
-        for (event_type, entry) in entries {
-            let decoded = entry
-                .payload
-                .ok_or_else(|| Error::invalid_data("stream entry has no `event` field"))
-                .and_then(|payload| Event::from_json(&payload, Some(entry.position)));
-            match decoded {
-                Ok(event) => {
+        for (event_type, item) in items {
+            match item.event {
+                Some(event) => {
                     let latency = now.duration_since(event.time).unwrap_or_default();
                     latencies.entry(event_type).or_default().push(latency);
                     events.push(event);
                 }
-                Err(_) => self.bus.metrics.invalid_entry(),
+                None => self.bus.metrics.invalid_entry(),
             }
         }
         for (event_type, latencies) in &latencies {
@@ -352,5 +350,18 @@ impl Follower {
             return Ok(());
         }
         self.sender.send(events).await.map_err(|_| Stopped)
+    }
+}
+
+/// Merges whole streams in emit order, keeping each item's type.
+fn merge_tagged(types: Vec<String>, mut streams: Vec<VecDeque<Item>>) -> Vec<(String, Item)> {
+    let mut merged = Vec::new();
+    loop {
+        let views: Vec<&VecDeque<Item>> = streams.iter().collect();
+        let Some(index) = first_head(&views, false) else {
+            return merged;
+        };
+        let item = streams[index].pop_front().expect("a head");
+        merged.push((types[index].clone(), item));
     }
 }

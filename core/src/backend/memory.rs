@@ -1,7 +1,8 @@
 //! The embedded `memory://` backend: streams, positions, the type registry and live notices
 //! held in process, with the semantics of the Redis layout (positions are `<ms>-<seq>` assigned
 //! like Redis stream ids). `memory://` is private to one bus; `memory://<name>` is shared by
-//! every bus in the process that connects with that name.
+//! every bus in the process that connects with that name. Namespaces partition a store exactly
+//! as key prefixes partition a Redis database.
 
 use super::watch::{Watch, Watchers};
 use super::RawEntry;
@@ -18,11 +19,17 @@ struct MemoryStream {
     last: Position,
 }
 
-/// The state one or more buses share.
+/// The streams and watches of one namespace of a store.
 #[derive(Default)]
-pub(crate) struct MemoryStore {
+struct Namespace {
     streams: RwLock<HashMap<String, MemoryStream>>,
     watchers: Arc<Watchers>,
+}
+
+/// The state one or more buses share: one [`Namespace`] per key prefix.
+#[derive(Default)]
+pub(crate) struct MemoryStore {
+    namespaces: Mutex<HashMap<String, Arc<Namespace>>>,
 }
 
 fn named_stores() -> &'static Mutex<HashMap<String, Weak<MemoryStore>>> {
@@ -30,15 +37,17 @@ fn named_stores() -> &'static Mutex<HashMap<String, Weak<MemoryStore>>> {
     STORES.get_or_init(Default::default)
 }
 
-/// A handle on a memory store.
+/// A handle on one namespace of a memory store.
 pub(crate) struct MemoryBackend {
-    store: Arc<MemoryStore>,
+    /// Keeps a named store alive while any bus uses it.
+    _store: Arc<MemoryStore>,
+    store: Arc<Namespace>,
     max_len: Option<usize>,
 }
 
 impl MemoryBackend {
     /// A private store (`name` empty) or the process-wide store called `name`.
-    pub(crate) fn open(name: &str, max_len: Option<u64>) -> MemoryBackend {
+    pub(crate) fn open(name: &str, key_prefix: &str, max_len: Option<u64>) -> MemoryBackend {
         let store = if name.is_empty() {
             Arc::new(MemoryStore::default())
         } else {
@@ -53,8 +62,16 @@ impl MemoryBackend {
                 }
             }
         };
+        let namespace = store
+            .namespaces
+            .lock()
+            .expect("memory namespaces lock")
+            .entry(key_prefix.to_owned())
+            .or_default()
+            .clone();
         MemoryBackend {
-            store,
+            _store: store,
+            store: namespace,
             max_len: max_len.map(|n| n as usize),
         }
     }

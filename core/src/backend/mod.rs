@@ -39,6 +39,7 @@ impl Backend {
         match &config.url {
             BackendUrl::Memory { name } => Ok(Backend::Memory(memory::MemoryBackend::open(
                 name,
+                &config.key_prefix,
                 config.max_stream_len,
             ))),
             BackendUrl::Redis { url } => Ok(Backend::Redis(
