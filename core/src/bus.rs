@@ -64,7 +64,7 @@ pub struct Bus {
 pub(crate) struct BusInner {
     pub(crate) backend: Backend,
     pub(crate) metrics: Metrics,
-    config: Config,
+    pub(crate) config: Config,
     dead_letters: DeadLetters,
     /// Flips to true once on close; subscriptions and retries watch it.
     closed: watch::Sender<bool>,
@@ -379,5 +379,59 @@ impl Bus {
     /// The CloudEvents `source` this bus stamps on its events.
     pub fn source(&self) -> &str {
         &self.inner.config.source
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::sync::atomic::Ordering;
+
+    #[tokio::test]
+    async fn a_retry_after_a_lost_reply_does_not_append_twice() {
+        let bus = Bus::connect("memory://").await.unwrap();
+        let Backend::Memory(memory) = &bus.inner.backend else {
+            unreachable!("memory:// gives the memory backend")
+        };
+        memory.lose_replies.store(2, Ordering::SeqCst);
+        let id = bus.emit("order.placed", json!({"n": 1})).await.unwrap();
+        let stored = bus
+            .history("order.placed", HistoryQuery::new())
+            .await
+            .unwrap();
+        assert_eq!(
+            stored.len(),
+            1,
+            "the landed first attempt is found, not repeated"
+        );
+        assert_eq!(stored[0].id, id);
+        assert_eq!(bus.metrics().types["order.placed"].retried, 1);
+    }
+
+    #[tokio::test]
+    async fn without_retries_a_lost_reply_is_an_error_and_a_dead_letter() {
+        let bus = Bus::builder("memory://")
+            .retry(RetryPolicy::none())
+            .build()
+            .await
+            .unwrap();
+        let Backend::Memory(memory) = &bus.inner.backend else {
+            unreachable!("memory:// gives the memory backend")
+        };
+        memory.lose_replies.store(1, Ordering::SeqCst);
+        let err = bus.emit("order.placed", json!(1)).await.unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Connection);
+        assert_eq!(bus.dead_letters().len(), 1);
+        let report = bus.redrive_dead_letters().await.unwrap();
+        assert_eq!(
+            report.already_present, 1,
+            "the re-drive finds the landed append"
+        );
+        let stored = bus
+            .history("order.placed", HistoryQuery::new())
+            .await
+            .unwrap();
+        assert_eq!(stored.len(), 1);
     }
 }

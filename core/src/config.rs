@@ -76,6 +76,7 @@ pub(crate) struct Config {
     pub max_stream_len: Option<u64>,
     pub dead_letter_path: Option<PathBuf>,
     pub dead_letter_capacity: usize,
+    pub poll_interval: Option<Duration>,
 }
 
 /// Builds a [`crate::Bus`]: `Bus::builder(url).namespace("shop").source("orders").build()`.
@@ -92,6 +93,7 @@ pub struct BusBuilder {
     max_stream_len: Option<u64>,
     dead_letter_path: Option<PathBuf>,
     dead_letter_capacity: usize,
+    poll_interval: Option<Duration>,
 }
 
 impl BusBuilder {
@@ -107,6 +109,7 @@ impl BusBuilder {
             max_stream_len: None,
             dead_letter_path: None,
             dead_letter_capacity: 10_000,
+            poll_interval: Some(Duration::from_secs(1)),
         }
     }
 
@@ -156,6 +159,14 @@ impl BusBuilder {
         self
     }
 
+    /// How often live subscriptions also look at their streams without a notice (default 1 s;
+    /// `None` turns it off). This is how events appended by writers that do not `PUBLISH` (such
+    /// as the seed's `PersistentEventSystem`) reach live subscribers.
+    pub fn poll_interval(mut self, interval: Option<Duration>) -> BusBuilder {
+        self.poll_interval = interval;
+        self
+    }
+
     /// Checks every option; nothing connects yet.
     pub(crate) fn into_config(self) -> Result<Config> {
         let url = BackendUrl::parse(&self.url)?;
@@ -179,6 +190,12 @@ impl BusBuilder {
             return Err(Error::config("max_stream_len must be positive"));
         }
         self.retry.validate()?;
+        if self
+            .poll_interval
+            .is_some_and(|interval| interval.is_zero())
+        {
+            return Err(Error::config("poll_interval must be positive"));
+        }
         Ok(Config {
             url,
             key_prefix,
@@ -190,6 +207,7 @@ impl BusBuilder {
             max_stream_len: self.max_stream_len,
             dead_letter_path: self.dead_letter_path,
             dead_letter_capacity: self.dead_letter_capacity.max(1),
+            poll_interval: self.poll_interval,
         })
     }
 

@@ -137,6 +137,11 @@ impl Metrics {
     }
 }
 
+/// Reads one counter of a type's figures.
+type CounterOf = fn(&TypeMetrics) -> u64;
+/// Reads one histogram of a type's figures.
+type HistogramOf = fn(&TypeMetrics) -> &Histogram;
+
 impl MetricsSnapshot {
     /// The snapshot as JSON (what the bindings hand to their users).
     pub fn to_json(&self) -> String {
@@ -146,7 +151,7 @@ impl MetricsSnapshot {
     /// The snapshot in the Prometheus text exposition format.
     pub fn to_prometheus(&self) -> String {
         let mut out = String::new();
-        let counters: [(&str, &str, fn(&TypeMetrics) -> u64); 6] = [
+        let counters: [(&str, &str, CounterOf); 6] = [
             ("emitted", "Events emitted", |m| m.emitted),
             ("delivered", "Events delivered to subscribers", |m| {
                 m.delivered
@@ -173,7 +178,7 @@ impl MetricsSnapshot {
                 );
             }
         }
-        let histograms: [(&str, &str, fn(&TypeMetrics) -> &Histogram); 2] = [
+        let histograms: [(&str, &str, HistogramOf); 2] = [
             ("emit", "Seconds from emit to acknowledged append", |m| {
                 &m.emit_latency
             }),

@@ -268,18 +268,25 @@ impl Follower {
 
     /// Waits for notices and reads the changed streams from their cursors.
     async fn follow(&mut self) -> std::result::Result<(), Stopped> {
+        let poll_every = self.bus.config.poll_interval;
+        let mut poll = tokio::time::interval(poll_every.unwrap_or(Duration::from_secs(3600)));
+        poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        poll.tick().await;
         loop {
-            let changes = tokio::select! {
-                changes = self.watch.changed() => changes,
+            let (changes, polled) = tokio::select! {
+                changes = self.watch.changed() => (changes, false),
+                _ = poll.tick(), if poll_every.is_some() => (Default::default(), true),
                 _ = self.bus.closed() => return Err(Stopped),
                 _ = self.sender.closed() => return Err(Stopped),
             };
             if changes.closed {
                 return Err(Stopped);
             }
-            let mut pending: HashSet<String> = changes.types;
             if changes.resync {
                 self.bus.metrics.reconnected();
+            }
+            let mut pending: HashSet<String> = changes.types;
+            if changes.resync || polled {
                 let known = loop {
                     match self.bus.matching_types(&self.pattern).await {
                         Ok(known) => break known,

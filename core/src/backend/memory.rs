@@ -43,6 +43,10 @@ pub(crate) struct MemoryBackend {
     _store: Arc<MemoryStore>,
     store: Arc<Namespace>,
     max_len: Option<usize>,
+    /// Test hook: appends that land but then report a lost connection, as when Redis applied
+    /// a command whose reply never arrived.
+    #[cfg(test)]
+    pub(crate) lose_replies: std::sync::atomic::AtomicU32,
 }
 
 impl MemoryBackend {
@@ -73,6 +77,8 @@ impl MemoryBackend {
             _store: store,
             store: namespace,
             max_len: max_len.map(|n| n as usize),
+            #[cfg(test)]
+            lose_replies: Default::default(),
         }
     }
 
@@ -95,6 +101,19 @@ impl MemoryBackend {
             position
         };
         self.store.watchers.mark(event_type);
+        #[cfg(test)]
+        {
+            use std::sync::atomic::Ordering;
+            let lost = self
+                .lose_replies
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+            if lost.is_ok() {
+                return Err(crate::Error::new(
+                    crate::ErrorKind::Connection,
+                    "reply lost (test hook)",
+                ));
+            }
+        }
         Ok(position)
     }
 

@@ -2,7 +2,7 @@
 //! with retry, subscriptions, history) is written once against [`Backend`]; the backends only
 //! append, read ranges and report changes.
 
-mod memory;
+pub(crate) mod memory;
 mod redis;
 mod redis_hub;
 mod redis_reply;
@@ -30,8 +30,9 @@ impl RawEntry {
 
 /// The backend a bus talks to.
 pub(crate) enum Backend {
+    /// `pub(crate)` so unit tests can reach the memory backend's fault hook.
     Memory(memory::MemoryBackend),
-    Redis(redis::RedisBackend),
+    Redis(Box<redis::RedisBackend>),
 }
 
 impl Backend {
@@ -42,9 +43,9 @@ impl Backend {
                 &config.key_prefix,
                 config.max_stream_len,
             ))),
-            BackendUrl::Redis { url } => Ok(Backend::Redis(
+            BackendUrl::Redis { url } => Ok(Backend::Redis(Box::new(
                 redis::RedisBackend::connect(url, config).await?,
-            )),
+            ))),
         }
     }
 

@@ -1,0 +1,175 @@
+//! Interoperability with other writers of the same Redis: events in the seed's own shape
+//! (written as its ioredis `PersistentEventSystem` does: XADD only, no PUBLISH), entries that are
+//! not events at all, and a property test that the pattern matcher selects exactly what Redis
+//! `PSUBSCRIBE` selects.
+
+mod support;
+
+use proptest::prelude::*;
+use serde_json::json;
+use std::time::Duration;
+use support::{next, Harness, RedisServer};
+use tidings::{HistoryQuery, Pattern, Start, SubscribeOptions};
+
+fn raw_connection(harness: &Harness) -> redis::Connection {
+    redis::Client::open(harness.url())
+        .unwrap()
+        .get_connection()
+        .unwrap()
+}
+
+fn seed_emit(
+    connection: &mut redis::Connection,
+    event_type: &str,
+    id: &str,
+    data: serde_json::Value,
+) {
+    let event =
+        json!({"id": id, "type": event_type, "timestamp": 1_723_890_000_000u64, "data": data});
+    let _: String = redis::cmd("XADD")
+        .arg(format!("stream:{event_type}"))
+        .arg("*")
+        .arg("event")
+        .arg(event.to_string())
+        .query(connection)
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_written_events_reach_history_replay_and_live_subscribers() {
+    let harness = Harness::redis();
+    let mut seed = raw_connection(&harness);
+    seed_emit(
+        &mut seed,
+        "user.login",
+        "1723890000000-0.1",
+        json!({"userId": 1}),
+    );
+    let bus = harness
+        .builder()
+        .poll_interval(Some(Duration::from_millis(20)))
+        .build()
+        .await
+        .unwrap();
+    let stored = bus
+        .history("user.login", HistoryQuery::new())
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].id, "1723890000000-0.1");
+    assert_eq!(stored[0].data, json!({"userId": 1}));
+    let mut replay = bus
+        .subscribe_with("user.login", SubscribeOptions::new().from(Start::Beginning))
+        .await
+        .unwrap();
+    assert_eq!(next(&mut replay).await.id, "1723890000000-0.1");
+    // The seed never publishes: its live events arrive through the subscription's polling.
+    seed_emit(
+        &mut seed,
+        "user.login",
+        "1723890000000-0.2",
+        json!({"userId": 2}),
+    );
+    assert_eq!(next(&mut replay).await.id, "1723890000000-0.2");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tidings_events_are_readable_the_seed_way() {
+    let harness = Harness::redis();
+    let bus = harness.bus().await;
+    let id = bus
+        .emit("order.placed", json!({"orderId": 7}))
+        .await
+        .unwrap();
+    let mut seed = raw_connection(&harness);
+    let entries: redis::Value = redis::cmd("XRANGE")
+        .arg("stream:order.placed")
+        .arg("-")
+        .arg("+")
+        .query(&mut seed)
+        .unwrap();
+    let redis::Value::Array(entries) = entries else {
+        panic!("XRANGE gives an array")
+    };
+    let redis::Value::Array(entry) = &entries[0] else {
+        panic!("an entry")
+    };
+    let redis::Value::Array(fields) = &entry[1] else {
+        panic!("fields")
+    };
+    let field: String = redis::from_redis_value(fields[0].clone()).unwrap();
+    let text: String = redis::from_redis_value(fields[1].clone()).unwrap();
+    assert_eq!(field, "event");
+    let envelope: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(envelope["id"], id.as_str());
+    assert_eq!(envelope["type"], "order.placed");
+    assert_eq!(envelope["data"]["orderId"], 7);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entries_that_are_not_events_are_skipped_and_counted() {
+    let harness = Harness::redis();
+    let bus = harness.bus().await;
+    let mut subscription = bus.subscribe("junk.*").await.unwrap();
+    let mut raw = raw_connection(&harness);
+    for (field, value) in [
+        ("type", "junk.entry"),
+        ("event", "not json"),
+        ("event", "{\"id\":1}"),
+    ] {
+        let _: String = redis::cmd("XADD")
+            .arg("stream:junk.entry")
+            .arg("*")
+            .arg(field)
+            .arg(value)
+            .query(&mut raw)
+            .unwrap();
+    }
+    let good = bus.emit("junk.entry", json!("fine")).await.unwrap();
+    assert_eq!(next(&mut subscription).await.id, good);
+    assert_eq!(bus.metrics().invalid_entries, 3);
+    let stored = bus
+        .history("junk.entry", HistoryQuery::new())
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(bus.metrics().invalid_entries, 6);
+}
+
+fn redis_selects(server: &RedisServer, pattern: &str, types: &[String]) -> Vec<bool> {
+    let client = redis::Client::open(server.url()).unwrap();
+    let mut subscriber = client.get_connection().unwrap();
+    let mut publisher = client.get_connection().unwrap();
+    let mut pubsub = subscriber.as_pubsub();
+    pubsub.psubscribe(format!("events:{pattern}")).unwrap();
+    let selected = types
+        .iter()
+        .map(|event_type| {
+            let receivers: i64 = redis::cmd("PUBLISH")
+                .arg(format!("events:{event_type}"))
+                .arg("x")
+                .query(&mut publisher)
+                .unwrap();
+            receivers == 1
+        })
+        .collect();
+    pubsub.punsubscribe(format!("events:{pattern}")).unwrap();
+    selected
+}
+
+#[test]
+fn the_matcher_selects_exactly_what_psubscribe_selects() {
+    let server = RedisServer::start();
+    let config = ProptestConfig {
+        cases: 200,
+        ..ProptestConfig::default()
+    };
+    proptest!(config, |(
+        pattern in "[ab*-]{1,3}(\\.[ab*_]{1,3}){0,3}",
+        types in prop::collection::vec("[ab_-]{1,3}(\\.[ab_-]{1,3}){0,3}", 1..8),
+    )| {
+        let parsed = Pattern::new(&pattern).unwrap();
+        let ours: Vec<bool> = types.iter().map(|t| parsed.matches(t)).collect();
+        prop_assert_eq!(ours, redis_selects(&server, &pattern, &types), "pattern {}", pattern);
+    });
+}
