@@ -1,22 +1,32 @@
 # One command for each thing a person does: `make demo`, `make test`, `make bench`.
-# Each installs what it needs (redis-server from the OS packages, crates through cargo).
+# Each installs what it needs (redis-server from the OS packages, crates through cargo, Python
+# tools into .venv, npm packages from the committed lock file). Each binding adds its own
+# targets in mk/<binding>.mk and appends them to DEMO_PARTS, TEST_PARTS and BENCH_PARTS.
 
 SHELL := /bin/bash
 CARGO ?= cargo
+DEMO_PARTS := demo-rust
+TEST_PARTS := lint test-rust
+BENCH_PARTS :=
 
-.PHONY: demo test bench lint test-rust deps-redis
+-include mk/*.mk
+
+.PHONY: demo test bench lint test-rust demo-rust deps-redis install
 
 deps-redis:
 	@scripts/ensure-redis.sh || echo "make: continuing without redis-server" >&2
 
-## demo: emit, subscribe with a pattern and read history, on a private redis-server
-## (or $TIDINGS_URL); on memory:// when no Redis can be had.
+## demo: emit, subscribe with a pattern and read history in every language, on one private
+## redis-server (or $TIDINGS_URL); on memory:// when no Redis can be had.
 demo: deps-redis
+	scripts/with-redis.sh $(MAKE) --no-print-directory $(DEMO_PARTS)
+
+demo-rust:
 	$(CARGO) build -q -p tidings-example
-	scripts/with-redis.sh target/debug/tidings-demo
+	target/debug/tidings-demo
 
 ## test: every test of every layer.
-test: lint test-rust
+test: $(TEST_PARTS)
 
 lint:
 	@scripts/ensure-redis.sh
@@ -27,6 +37,6 @@ test-rust:
 	$(CARGO) test --workspace
 
 ## bench: the contenders side by side, one run, one table.
-bench: deps-redis
+bench: deps-redis $(BENCH_PARTS)
 	$(CARGO) build --release -p tidings-bench
 	target/release/tidings-bench $(BENCH_ARGS)

@@ -91,8 +91,11 @@ impl BusInner {
         if pattern.is_exact() {
             return Ok(vec![pattern.as_str().to_owned()]);
         }
+        if self.config.discover_streams {
+            self.backend.discover(pattern).await?;
+        }
         let mut types = self.backend.known_types().await?;
-        types.retain(|event_type| pattern.matches(event_type));
+        types.retain(|event_type| validate_type(event_type).is_ok() && pattern.matches(event_type));
         types.sort();
         Ok(types)
     }

@@ -77,6 +77,7 @@ pub(crate) struct Config {
     pub dead_letter_path: Option<PathBuf>,
     pub dead_letter_capacity: usize,
     pub poll_interval: Option<Duration>,
+    pub discover_streams: bool,
 }
 
 /// Builds a [`crate::Bus`]: `Bus::builder(url).namespace("shop").source("orders").build()`.
@@ -94,6 +95,7 @@ pub struct BusBuilder {
     dead_letter_path: Option<PathBuf>,
     dead_letter_capacity: usize,
     poll_interval: Option<Duration>,
+    discover_streams: bool,
 }
 
 impl BusBuilder {
@@ -110,6 +112,7 @@ impl BusBuilder {
             dead_letter_path: None,
             dead_letter_capacity: 10_000,
             poll_interval: Some(Duration::from_secs(1)),
+            discover_streams: false,
         }
     }
 
@@ -167,6 +170,15 @@ impl BusBuilder {
         self
     }
 
+    /// Also finds streams that never joined the type registry (written by other code, such as
+    /// the seed's `PersistentEventSystem`) by scanning the keyspace when a wildcard pattern is
+    /// resolved, and registers them (default off: a scan costs time in proportion to the
+    /// number of keys).
+    pub fn discover_streams(mut self, discover: bool) -> BusBuilder {
+        self.discover_streams = discover;
+        self
+    }
+
     /// Checks every option; nothing connects yet.
     pub(crate) fn into_config(self) -> Result<Config> {
         let url = BackendUrl::parse(&self.url)?;
@@ -208,6 +220,7 @@ impl BusBuilder {
             dead_letter_path: self.dead_letter_path,
             dead_letter_capacity: self.dead_letter_capacity.max(1),
             poll_interval: self.poll_interval,
+            discover_streams: self.discover_streams,
         })
     }
 

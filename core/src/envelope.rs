@@ -115,10 +115,14 @@ pub fn format_time(time: SystemTime) -> String {
     DateTime::<Utc>::from(time).to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// The last millisecond RFC 3339 can write: 9999-12-31T23:59:59.999Z.
+const MAX_TIME_MS: u64 = 253_402_300_799_999;
+
+/// Parses RFC 3339 text, keeping only times from 1970 to 9999 (what every reader can write).
 fn parse_time(text: &str) -> Option<SystemTime> {
-    DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(SystemTime::from)
+    let parsed = DateTime::parse_from_rfc3339(text).ok()?;
+    let ms = u64::try_from(parsed.timestamp_millis()).ok()?;
+    (ms <= MAX_TIME_MS).then(|| SystemTime::from(parsed))
 }
 
 /// A scalar as text: seed ids and versions may be numbers.
@@ -188,6 +192,9 @@ impl Event {
     /// position is the stream entry id it was read at, when there is one; it also stands in
     /// for the time of an event that carries none.
     pub fn from_json(json: &str, position: Option<Position>) -> Result<Event> {
+        if !json.trim_start().starts_with('{') {
+            return Err(Error::invalid_data("an event envelope is a JSON object"));
+        }
         let incoming: IncomingEnvelope = serde_json::from_str(json)
             .map_err(|err| Error::invalid_data(format!("not an event envelope: {err}")))?;
         if let Some(spec) = &incoming.specversion {
@@ -212,16 +219,26 @@ impl Event {
                 .ok_or_else(|| Error::invalid_data(format!("event {id}: bad time {text:?}")))?,
             (None, Some(Value::Number(ms))) => ms
                 .as_f64()
-                .filter(|ms| *ms >= 0.0)
+                .filter(|ms| (0.0..=MAX_TIME_MS as f64).contains(ms))
                 .map(|ms| ms_to_system_time(ms as u64))
                 .ok_or_else(|| Error::invalid_data(format!("event {id}: bad timestamp")))?,
             (None, Some(Value::String(text))) => parse_time(text).ok_or_else(|| {
                 Error::invalid_data(format!("event {id}: bad timestamp {text:?}"))
             })?,
-            _ => match position {
-                Some(position) => ms_to_system_time(position.ms),
-                None => return Err(Error::invalid_data(format!("event {id} has no time"))),
+            (None, Some(_)) => {
+                return Err(Error::invalid_data(format!(
+                    "event {id}: timestamp is neither milliseconds nor RFC 3339 text"
+                )))
+            }
+            (None, None) => match position {
+                Some(position) if position.ms <= MAX_TIME_MS => ms_to_system_time(position.ms),
+                _ => return Err(Error::invalid_data(format!("event {id} has no time"))),
             },
+        };
+        let version = match incoming.version {
+            None | Some(Value::Null) => DEFAULT_VERSION.to_owned(),
+            Some(value) => scalar_text(value)
+                .ok_or_else(|| Error::invalid_data(format!("event {id}: version is not text")))?,
         };
         let metadata = match incoming.metadata {
             None | Some(Value::Null) => None,
@@ -240,10 +257,7 @@ impl Event {
             subject: incoming.subject,
             data: incoming.data,
             metadata,
-            version: incoming
-                .version
-                .and_then(scalar_text)
-                .unwrap_or_else(|| DEFAULT_VERSION.to_owned()),
+            version,
             position,
         })
     }

@@ -37,9 +37,10 @@ impl Position {
         }
     }
 
-    /// The next possible position.
+    /// The next possible position (saturating at the largest).
     pub fn successor(self) -> Position {
         match self.seq {
+            u64::MAX if self.ms == u64::MAX => self,
             u64::MAX => Position {
                 ms: self.ms + 1,
                 seq: 0,

@@ -74,6 +74,43 @@ async fn seed_written_events_reach_history_replay_and_live_subscribers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wildcard_patterns_find_seed_streams_when_discovery_is_on() {
+    let harness = Harness::redis();
+    let mut seed = raw_connection(&harness);
+    seed_emit(&mut seed, "user.login", "seed-1", json!({"userId": 1}));
+    seed_emit(&mut seed, "order.placed", "seed-2", json!({"orderId": 2}));
+    let plain = harness.bus().await;
+    assert!(
+        plain
+            .history("user.*", HistoryQuery::new())
+            .await
+            .unwrap()
+            .is_empty(),
+        "registry only"
+    );
+    let discovering = harness
+        .builder()
+        .discover_streams(true)
+        .build()
+        .await
+        .unwrap();
+    let found = discovering
+        .history("user.*", HistoryQuery::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        found.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
+        ["seed-1"]
+    );
+    let registered = plain.history("user.*", HistoryQuery::new()).await.unwrap();
+    assert_eq!(
+        registered.len(),
+        1,
+        "discovery registered the stream for every bus"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tidings_events_are_readable_the_seed_way() {
     let harness = Harness::redis();
     let bus = harness.bus().await;

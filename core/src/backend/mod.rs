@@ -95,6 +95,14 @@ impl Backend {
         }
     }
 
+    /// Registers the existing streams `pattern` selects that are not yet in the registry.
+    pub(crate) async fn discover(&self, pattern: &Pattern) -> Result<()> {
+        match self {
+            Backend::Memory(_) => Ok(()),
+            Backend::Redis(redis) => redis.discover(pattern).await.map(|_| ()),
+        }
+    }
+
     /// Up to `count` entries after each cursor, per stream; streams with nothing new are absent.
     pub(crate) async fn read_after(
         &self,

@@ -9,7 +9,7 @@ use super::watch::Watch;
 use super::RawEntry;
 use crate::config::{redact, Config};
 use crate::error::{Error, ErrorKind, Result};
-use crate::grammar::Pattern;
+use crate::grammar::{validate_type, Pattern};
 use crate::position::Position;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::collections::HashSet;
@@ -158,6 +158,49 @@ impl RedisBackend {
         let registry = self.keys.registry();
         self.query(async |c| redis::cmd("SMEMBERS").arg(&registry).query_async(c).await)
             .await
+    }
+
+    /// Finds streams that `pattern` selects by scanning the keyspace (for streams written by
+    /// others, such as the seed's code, that never joined the registry), and registers them.
+    pub(crate) async fn discover(&self, pattern: &Pattern) -> Result<Vec<String>> {
+        let key_pattern = self.keys.stream(pattern.as_str());
+        let mut found = Vec::new();
+        let mut cursor = 0u64;
+        loop {
+            let mut scan = redis::cmd("SCAN");
+            scan.arg(cursor)
+                .arg("MATCH")
+                .arg(&key_pattern)
+                .arg("COUNT")
+                .arg(1000)
+                .arg("TYPE")
+                .arg("stream");
+            let (next, keys): (u64, Vec<String>) =
+                self.query(async |c| scan.query_async(c).await).await?;
+            found.extend(
+                keys.iter()
+                    .filter_map(|key| self.keys.type_of_stream(key))
+                    .filter(|t| validate_type(t).is_ok())
+                    .map(str::to_owned),
+            );
+            cursor = next;
+            if cursor == 0 {
+                break;
+            }
+        }
+        if !found.is_empty() {
+            let registry = self.keys.registry();
+            let _: i64 = self
+                .query(async |c| {
+                    redis::cmd("SADD")
+                        .arg(&registry)
+                        .arg(&found)
+                        .query_async(c)
+                        .await
+                })
+                .await?;
+        }
+        Ok(found)
     }
 
     pub(crate) async fn read_after(

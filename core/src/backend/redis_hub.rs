@@ -7,7 +7,7 @@
 use super::redis::KeyLayout;
 use super::watch::{Watch, Watchers};
 use crate::error::{Error, ErrorKind, Result};
-use crate::grammar::Pattern;
+use crate::grammar::{validate_type, Pattern};
 use crate::retry::RetryPolicy;
 use futures_util::StreamExt;
 use std::sync::Arc;
@@ -185,7 +185,10 @@ impl HubTask {
             tokio::select! {
                 message = stream.next() => match message {
                     Some(message) => {
-                        if let Some(event_type) = message.get_channel_name().strip_prefix(&channel_prefix) {
+                        // A channel of another namespace can match a pattern of this one
+                        // (`events:*` also matches `events:events:x`): keep only real types.
+                        let event_type = message.get_channel_name().strip_prefix(&channel_prefix);
+                        if let Some(event_type) = event_type.filter(|t| validate_type(t).is_ok()) {
                             self.watchers.mark(event_type);
                         }
                     }
