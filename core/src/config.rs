@@ -78,6 +78,7 @@ pub(crate) struct Config {
     pub dead_letter_capacity: usize,
     pub poll_interval: Option<Duration>,
     pub discover_streams: bool,
+    pub tls_ca_cert: Option<PathBuf>,
 }
 
 /// Builds a [`crate::Bus`]: `Bus::builder(url).namespace("shop").source("orders").build()`.
@@ -96,6 +97,7 @@ pub struct BusBuilder {
     dead_letter_capacity: usize,
     poll_interval: Option<Duration>,
     discover_streams: bool,
+    tls_ca_cert: Option<PathBuf>,
 }
 
 impl BusBuilder {
@@ -113,6 +115,7 @@ impl BusBuilder {
             dead_letter_capacity: 10_000,
             poll_interval: Some(Duration::from_secs(1)),
             discover_streams: false,
+            tls_ca_cert: None,
         }
     }
 
@@ -179,6 +182,13 @@ impl BusBuilder {
         self
     }
 
+    /// For `rediss://`: trust the CA certificate(s) in this PEM file instead of the system's
+    /// roots (a private CA, as in most self-hosted Redis TLS set-ups).
+    pub fn tls_ca_cert(mut self, pem_file: impl Into<PathBuf>) -> BusBuilder {
+        self.tls_ca_cert = Some(pem_file.into());
+        self
+    }
+
     /// Checks every option; nothing connects yet.
     pub(crate) fn into_config(self) -> Result<Config> {
         let url = BackendUrl::parse(&self.url)?;
@@ -221,6 +231,7 @@ impl BusBuilder {
             dead_letter_capacity: self.dead_letter_capacity.max(1),
             poll_interval: self.poll_interval,
             discover_streams: self.discover_streams,
+            tls_ca_cert: self.tls_ca_cert,
         })
     }
 

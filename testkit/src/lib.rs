@@ -14,6 +14,18 @@ pub struct RedisServer {
     port: u16,
     dir: PathBuf,
     persistent: bool,
+    tls: Option<TlsFiles>,
+}
+
+/// PEM files for a TLS-only server.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    /// The server's certificate.
+    pub cert: PathBuf,
+    /// The server's private key.
+    pub key: PathBuf,
+    /// The CA that signed it.
+    pub ca: PathBuf,
 }
 
 /// How the server keeps data.
@@ -41,6 +53,15 @@ impl RedisServer {
 
     /// Starts a server with the given persistence.
     pub fn start_with(persistence: Persistence) -> RedisServer {
+        RedisServer::start_configured(persistence, None)
+    }
+
+    /// Starts a server that only speaks TLS (clients need not present certificates).
+    pub fn start_tls(files: TlsFiles) -> RedisServer {
+        RedisServer::start_configured(Persistence::None, Some(files))
+    }
+
+    fn start_configured(persistence: Persistence, tls: Option<TlsFiles>) -> RedisServer {
         let port = free_port();
         let dir = std::env::temp_dir().join(format!("tidings-redis-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("a temporary directory");
@@ -49,6 +70,7 @@ impl RedisServer {
             port,
             dir,
             persistent: persistence == Persistence::AppendOnly,
+            tls,
         };
         server.launch();
         server
@@ -56,9 +78,20 @@ impl RedisServer {
 
     fn launch(&mut self) {
         let mut command = Command::new(redis_server_binary());
+        match &self.tls {
+            None => command.arg("--port").arg(self.port.to_string()),
+            Some(files) => command
+                .args(["--port", "0", "--tls-port"])
+                .arg(self.port.to_string())
+                .arg("--tls-cert-file")
+                .arg(&files.cert)
+                .arg("--tls-key-file")
+                .arg(&files.key)
+                .arg("--tls-ca-cert-file")
+                .arg(&files.ca)
+                .args(["--tls-auth-clients", "no"]),
+        };
         command
-            .arg("--port")
-            .arg(self.port.to_string())
             .args(["--bind", "127.0.0.1", "--save", "", "--daemonize", "no"])
             .arg("--dir")
             .arg(&self.dir)
@@ -79,15 +112,24 @@ impl RedisServer {
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
-            if self
-                .command(&["PING"])
-                .is_some_and(|reply| reply == "+PONG")
-            {
+            let ready = match self.tls {
+                // A TLS server cannot be pinged in plain text: wait for its port instead.
+                Some(_) => TcpStream::connect(("127.0.0.1", self.port)).is_ok(),
+                None => self
+                    .command(&["PING"])
+                    .is_some_and(|reply| reply == "+PONG"),
+            };
+            if ready {
                 return;
             }
             std::thread::sleep(Duration::from_millis(5));
         }
-        panic!("redis-server on port {} did not answer PING", self.port);
+        let log = std::fs::read_to_string(self.dir.join("redis.log")).unwrap_or_default();
+        panic!(
+            "redis-server on port {} did not become ready; its log ends:\n{}",
+            self.port,
+            log.lines().rev().take(5).collect::<Vec<_>>().join("\n")
+        );
     }
 
     /// The server's port.
@@ -95,9 +137,17 @@ impl RedisServer {
         self.port
     }
 
-    /// `redis://127.0.0.1:<port>/`.
+    /// `redis://127.0.0.1:<port>/` (`rediss://localhost:<port>/` for a TLS server).
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
+        match self.tls {
+            None => format!("redis://127.0.0.1:{}/", self.port),
+            Some(_) => format!("rediss://localhost:{}/", self.port),
+        }
+    }
+
+    /// The directory the server runs in (temporary; removed on drop).
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
     }
 
     /// Sends one command (inline, space-free arguments) and returns the first reply line, or

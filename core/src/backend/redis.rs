@@ -46,6 +46,24 @@ impl KeyLayout {
     }
 }
 
+/// A redis-rs client for `url`, with the configured CA for `rediss://`.
+fn open_client(url: &str, config: &Config) -> std::result::Result<redis::Client, String> {
+    // rustls needs a process-wide crypto provider; a second install is a harmless no-op.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    match &config.tls_ca_cert {
+        None => redis::Client::open(url).map_err(|err| err.to_string()),
+        Some(path) => {
+            let root_cert = std::fs::read(path)
+                .map_err(|err| format!("cannot read CA certificate {}: {err}", path.display()))?;
+            let certificates = redis::TlsCertificates {
+                client_tls: None,
+                root_cert: Some(root_cert),
+            };
+            redis::Client::build_with_tls(url, certificates).map_err(|err| err.to_string())
+        }
+    }
+}
+
 pub(crate) struct RedisBackend {
     client: redis::Client,
     connection: ConnectionManager,
@@ -62,7 +80,7 @@ pub(crate) struct RedisBackend {
 impl RedisBackend {
     pub(crate) async fn connect(url: &str, config: &Config) -> Result<RedisBackend> {
         let display_url = redact(url);
-        let client = redis::Client::open(url)
+        let client = open_client(url, config)
             .map_err(|err| Error::config(format!("bad Redis URL {display_url}: {err}")))?;
         let manager_config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(config.connect_timeout))

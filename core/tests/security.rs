@@ -1,0 +1,80 @@
+//! Secure connections: `rediss://` to a TLS-only private redis-server whose certificate is
+//! signed by a CA made for the test, and ACL users with passwords in the URL.
+
+mod support;
+
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+use serde_json::json;
+use support::{next, Harness, RedisServer};
+use tidings::{Bus, ErrorKind, HistoryQuery};
+use tidings_testkit::TlsFiles;
+
+/// Writes a CA and a server certificate for localhost / 127.0.0.1 into `dir`.
+fn make_certificates(dir: &std::path::Path) -> TlsFiles {
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    let server_key = KeyPair::generate().unwrap();
+    let server_params =
+        CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()]).unwrap();
+    let server_cert = server_params.signed_by(&server_key, &ca).unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    let files = TlsFiles {
+        cert: dir.join("server.crt"),
+        key: dir.join("server.key"),
+        ca: dir.join("ca.crt"),
+    };
+    std::fs::write(&files.cert, server_cert.pem()).unwrap();
+    std::fs::write(&files.key, server_key.serialize_pem()).unwrap();
+    std::fs::write(&files.ca, ca.pem()).unwrap();
+    files
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rediss_with_a_private_ca_emits_subscribes_and_reads_history() {
+    let dir = std::env::temp_dir().join(format!("tidings-tls-{}", std::process::id()));
+    let files = make_certificates(&dir);
+    let server = RedisServer::start_tls(files.clone());
+    let url = server.url().replace("localhost", "127.0.0.1");
+    let bus = Bus::builder(&url).tls_ca_cert(&files.ca).build().await.unwrap();
+    let mut subscription = bus.subscribe("secure.*").await.unwrap();
+    let id = bus.emit("secure.hello", json!({"over": "tls"})).await.unwrap();
+    assert_eq!(next(&mut subscription).await.id, id);
+    let stored = bus.history("secure.*", HistoryQuery::new()).await.unwrap();
+    assert_eq!(stored[0].id, id);
+
+    // Without the CA the server's certificate is not trusted: a connection error, not a hang.
+    let err = Bus::connect(&url).await.err().expect("untrusted certificate");
+    assert_eq!(err.kind(), ErrorKind::Connection, "{err}");
+    // A CA file that does not exist is a configuration error.
+    let err = Bus::builder(&url)
+        .tls_ca_cert(dir.join("missing.crt"))
+        .build()
+        .await
+        .err()
+        .expect("missing CA file");
+    assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acl_users_authenticate_from_the_url() {
+    let harness = Harness::redis();
+    let server = harness.server.as_ref().unwrap();
+    let created = server.command(&["ACL", "SETUSER", "app", "on", ">s3cret", "~*", "&*", "+@all"]);
+    assert_eq!(created.as_deref(), Some("+OK"));
+    let port = server.port();
+    let bus = Bus::connect(&format!("redis://app:s3cret@127.0.0.1:{port}/"))
+        .await
+        .unwrap();
+    let mut subscription = bus.subscribe("acl.*").await.unwrap();
+    let id = bus.emit("acl.checked", json!(1)).await.unwrap();
+    assert_eq!(next(&mut subscription).await.id, id);
+    let err = Bus::connect(&format!("redis://app:wrong@127.0.0.1:{port}/"))
+        .await
+        .err()
+        .expect("wrong password");
+    assert_eq!(err.kind(), ErrorKind::Connection, "{err}");
+    assert!(!err.to_string().contains("wrong"), "the password is not echoed: {err}");
+}
