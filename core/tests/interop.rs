@@ -173,6 +173,46 @@ async fn entries_that_are_not_events_are_skipped_and_counted() {
     assert_eq!(bus.metrics().invalid_entries, 6);
 }
 
+/// Polls the server until `check` holds (server state has no event to await).
+async fn wait_until(what: &str, check: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + support::PATIENCE;
+    while !check() {
+        assert!(tokio::time::Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+async fn wait_for_numpat(server: &RedisServer, expected: &str) {
+    let numpat = || server.command(&["PUBSUB", "NUMPAT"]);
+    wait_until(expected, || numpat().as_deref() == Some(expected)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_subscriptions_and_buses_releases_their_redis_subscriptions() {
+    let harness = Harness::redis();
+    let server = harness.server.as_ref().unwrap();
+    let bus = harness.bus().await;
+    let first = bus.subscribe("drop.*").await.unwrap();
+    let second = bus.subscribe("drop.*").await.unwrap();
+    let other = bus.subscribe("other.*").await.unwrap();
+    wait_for_numpat(server, ":2").await;
+    drop(first);
+    drop(other);
+    wait_for_numpat(server, ":1").await;
+    drop(second);
+    wait_for_numpat(server, ":0").await;
+    let _again = bus.subscribe("again.*").await.unwrap();
+    wait_for_numpat(server, ":1").await;
+    drop(_again);
+    drop(bus);
+    wait_for_numpat(server, ":0").await;
+    let pubsub_clients = || server.command(&["CLIENT", "LIST", "TYPE", "pubsub"]);
+    wait_until("no pub/sub connection left", || {
+        pubsub_clients().is_some_and(|list| list.is_empty())
+    })
+    .await;
+}
+
 fn redis_selects(server: &RedisServer, pattern: &str, types: &[String]) -> Vec<bool> {
     let client = redis::Client::open(server.url()).unwrap();
     let mut subscriber = client.get_connection().unwrap();

@@ -36,15 +36,25 @@ async fn rediss_with_a_private_ca_emits_subscribes_and_reads_history() {
     let files = make_certificates(&dir);
     let server = RedisServer::start_tls(files.clone());
     let url = server.url().replace("localhost", "127.0.0.1");
-    let bus = Bus::builder(&url).tls_ca_cert(&files.ca).build().await.unwrap();
+    let bus = Bus::builder(&url)
+        .tls_ca_cert(&files.ca)
+        .build()
+        .await
+        .unwrap();
     let mut subscription = bus.subscribe("secure.*").await.unwrap();
-    let id = bus.emit("secure.hello", json!({"over": "tls"})).await.unwrap();
+    let id = bus
+        .emit("secure.hello", json!({"over": "tls"}))
+        .await
+        .unwrap();
     assert_eq!(next(&mut subscription).await.id, id);
     let stored = bus.history("secure.*", HistoryQuery::new()).await.unwrap();
     assert_eq!(stored[0].id, id);
 
     // Without the CA the server's certificate is not trusted: a connection error, not a hang.
-    let err = Bus::connect(&url).await.err().expect("untrusted certificate");
+    let err = Bus::connect(&url)
+        .await
+        .err()
+        .expect("untrusted certificate");
     assert_eq!(err.kind(), ErrorKind::Connection, "{err}");
     // A CA file that does not exist is a configuration error.
     let err = Bus::builder(&url)
@@ -62,7 +72,9 @@ async fn rediss_with_a_private_ca_emits_subscribes_and_reads_history() {
 async fn acl_users_authenticate_from_the_url() {
     let harness = Harness::redis();
     let server = harness.server.as_ref().unwrap();
-    let created = server.command(&["ACL", "SETUSER", "app", "on", ">s3cret", "~*", "&*", "+@all"]);
+    let created = server.command(&[
+        "ACL", "SETUSER", "app", "on", ">s3cret", "~*", "&*", "+@all",
+    ]);
     assert_eq!(created.as_deref(), Some("+OK"));
     let port = server.port();
     let bus = Bus::connect(&format!("redis://app:s3cret@127.0.0.1:{port}/"))
@@ -76,5 +88,8 @@ async fn acl_users_authenticate_from_the_url() {
         .err()
         .expect("wrong password");
     assert_eq!(err.kind(), ErrorKind::Connection, "{err}");
-    assert!(!err.to_string().contains("wrong"), "the password is not echoed: {err}");
+    assert!(
+        !err.to_string().contains("wrong"),
+        "the password is not echoed: {err}"
+    );
 }

@@ -88,6 +88,14 @@ impl Hub {
     }
 }
 
+impl Drop for Hub {
+    /// The watchers' unsubscribe hook holds a sender too, so the task would never see its
+    /// channel close: tell it to stop.
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
 struct HubTask {
     client: redis::Client,
     keys: KeyLayout,
