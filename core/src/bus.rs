@@ -16,6 +16,7 @@ use crate::retry::RetryPolicy;
 use crate::subscription::{self, SubscribeOptions, Subscription};
 use futures_util::{stream, StreamExt, TryStreamExt};
 use serde_json::Value;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::watch;
@@ -24,7 +25,13 @@ use tokio::sync::watch;
 /// (allows for the emitter's clock running ahead of the server's).
 const CLOCK_SKEW_MS: u64 = 5_000;
 
-/// How many emits of one `emit_many` are in flight at once.
+/// How many events of one `emit_many` go to the backend in one round trip.
+const EMIT_MANY_CHUNK: usize = 500;
+
+/// How many chunks of one `emit_many` are in flight at once.
+const EMIT_MANY_CHUNKS_IN_FLIGHT: usize = 4;
+
+/// How many events of a failed chunk are retried one by one at once.
 const EMIT_MANY_IN_FLIGHT: usize = 256;
 
 /// One event of an [`Bus::emit_many`] call.
@@ -158,23 +165,91 @@ impl Bus {
         options: EmitOptions,
     ) -> Result<Event> {
         let (event, payload) = self.prepare(event_type, data, options)?;
-        self.append_prepared(event, payload).await
+        self.append_prepared(event, payload, false).await
     }
 
-    /// Emits many events, up to 256 in flight; returns their ids in order. Every event is
-    /// validated before any is appended, so bad input writes nothing.
+    /// Emits many events and returns their ids in order. Every event is validated before any
+    /// is appended, so bad input writes nothing. Events go to the backend in chunks of 500,
+    /// one round trip each; the events of a chunk that fails are retried one by one, each
+    /// looking first for an earlier landing, so none is appended twice.
     pub async fn emit_many(&self, requests: Vec<EmitRequest>) -> Result<Vec<String>> {
-        let prepared = requests
+        let mut prepared = requests
             .into_iter()
             .map(|r| self.prepare(&r.event_type, r.data, r.options))
-            .collect::<Result<Vec<_>>>()?;
-        stream::iter(prepared)
-            .map(|(event, payload)| async move {
-                self.append_prepared(event, payload).await.map(|e| e.id)
+            .collect::<Result<Vec<_>>>()?
+            .into_iter();
+        let chunks = std::iter::from_fn(|| {
+            let chunk: Vec<_> = prepared.by_ref().take(EMIT_MANY_CHUNK).collect();
+            (!chunk.is_empty()).then_some(chunk)
+        });
+        let ids: Vec<Vec<String>> = stream::iter(chunks)
+            .map(|chunk| self.append_chunk(chunk))
+            .buffered(EMIT_MANY_CHUNKS_IN_FLIGHT)
+            .try_collect()
+            .await?;
+        Ok(ids.concat())
+    }
+
+    /// Appends a chunk in one round trip, or, when that fails, event by event.
+    async fn append_chunk(&self, chunk: Vec<(Event, String)>) -> Result<Vec<String>> {
+        let started = Instant::now();
+        let entries: Vec<(&str, &str)> = chunk
+            .iter()
+            .map(|(event, payload)| (event.event_type.as_str(), payload.as_str()))
+            .collect();
+        if self.inner.backend.append_many(&entries).await.is_ok() {
+            let elapsed = started.elapsed();
+            for (event, _) in &chunk {
+                self.inner.metrics.emitted(&event.event_type, elapsed);
+            }
+            return Ok(chunk.into_iter().map(|(event, _)| event.id).collect());
+        }
+        // Part of the chunk may have landed: one scan per type tells which, the rest are
+        // appended with the usual retry (which still looks before every retry). Events of a
+        // type whose scan failed too look for themselves before their first try.
+        let landed = self.landed_ids(&chunk).await;
+        stream::iter(chunk)
+            .map(|(event, payload)| {
+                let known = landed
+                    .get(&event.event_type)
+                    .and_then(Option::as_ref)
+                    .map(|ids| ids.contains(&event.id));
+                async move {
+                    if known == Some(true) {
+                        self.inner
+                            .metrics
+                            .emitted(&event.event_type, started.elapsed());
+                        return Ok(event.id);
+                    }
+                    let look_first = known.is_none();
+                    self.append_prepared(event, payload, look_first)
+                        .await
+                        .map(|e| e.id)
+                }
             })
             .buffered(EMIT_MANY_IN_FLIGHT)
             .try_collect()
             .await
+    }
+
+    /// Per type of a chunk, the ids already in its stream (`None` where the scan failed).
+    async fn landed_ids(
+        &self,
+        chunk: &[(Event, String)],
+    ) -> HashMap<String, Option<HashSet<String>>> {
+        let not_before = chunk
+            .iter()
+            .map(|(event, _)| event.time_millis())
+            .min()
+            .unwrap_or(0)
+            .saturating_sub(CLOCK_SKEW_MS);
+        let types: BTreeSet<&str> = chunk.iter().map(|(e, _)| e.event_type.as_str()).collect();
+        let mut landed = HashMap::new();
+        for event_type in types {
+            let ids = self.inner.backend.ids_since(event_type, not_before).await;
+            landed.insert(event_type.to_owned(), ids.ok());
+        }
+        landed
     }
 
     fn prepare(
@@ -206,10 +281,16 @@ impl Bus {
         Ok((event, payload))
     }
 
-    async fn append_prepared(&self, mut event: Event, payload: String) -> Result<Event> {
+    /// Appends with retry; `look_first` when an earlier attempt (a chunk) may have landed.
+    async fn append_prepared(
+        &self,
+        mut event: Event,
+        payload: String,
+        look_first: bool,
+    ) -> Result<Event> {
         let started = Instant::now();
         let inner = &self.inner;
-        match self.append_with_retry(&event, &payload).await {
+        match self.append_with_retry(&event, &payload, look_first).await {
             Ok(position) => {
                 inner.metrics.emitted(&event.event_type, started.elapsed());
                 event.position = Some(position);
@@ -234,19 +315,21 @@ impl Bus {
         }
     }
 
-    /// Appends, retrying transient failures. Before every retry it looks for the event in its
-    /// stream, since an attempt whose reply was lost may have landed.
+    /// Appends, retrying transient failures. Before every retry (and before the first try
+    /// when `look_first`) it looks for the event in its stream, since an attempt whose reply
+    /// was lost may have landed.
     async fn append_with_retry(
         &self,
         event: &Event,
         payload: &str,
+        look_first: bool,
     ) -> std::result::Result<Position, (Error, u32)> {
         let inner = &self.inner;
         let policy = inner.config.retry;
         let not_before = event.time_millis().saturating_sub(CLOCK_SKEW_MS);
         let mut attempt = 1;
         loop {
-            let result = if attempt == 1 {
+            let result = if attempt == 1 && !look_first {
                 inner.backend.append(&event.event_type, payload).await
             } else {
                 match inner
@@ -410,6 +493,31 @@ mod tests {
         );
         assert_eq!(stored[0].id, id);
         assert_eq!(bus.metrics().types["order.placed"].retried, 1);
+    }
+
+    #[tokio::test]
+    async fn emit_many_after_a_failed_chunk_appends_each_event_once() {
+        let bus = Bus::connect("memory://").await.unwrap();
+        let Backend::Memory(memory) = &bus.inner.backend else {
+            unreachable!("memory:// gives the memory backend")
+        };
+        // The first append of the batch lands but its reply is lost: the chunk fails.
+        memory.lose_replies.store(1, Ordering::SeqCst);
+        let requests: Vec<EmitRequest> = (0..1200)
+            .map(|n| EmitRequest::new(if n % 2 == 0 { "a.x" } else { "b.x" }, json!(n)))
+            .collect();
+        let ids = bus.emit_many(requests).await.unwrap();
+        let stored = bus
+            .history("*", HistoryQuery::new().limit(10_000))
+            .await
+            .unwrap();
+        let mut stored_ids: Vec<&str> = stored.iter().map(|e| e.id.as_str()).collect();
+        stored_ids.sort_unstable();
+        let mut expected: Vec<&str> = ids.iter().map(String::as_str).collect();
+        expected.sort_unstable();
+        assert_eq!(stored_ids, expected, "every event once, none twice");
+        let emitted: u64 = bus.metrics().types.values().map(|m| m.emitted).sum();
+        assert_eq!(emitted, 1200);
     }
 
     #[tokio::test]

@@ -16,6 +16,9 @@ pub const SPEC_VERSION: &str = "1.0";
 pub const DEFAULT_VERSION: &str = "1";
 /// The source given to seed events, which carry none.
 pub const UNKNOWN_SOURCE: &str = "unknown";
+/// The length in bytes of the ids tidings gives the events it emits (hyphenated UUIDv7), so a
+/// caller can size a buffer for an id before emitting.
+pub const EVENT_ID_LEN: usize = uuid::fmt::Hyphenated::LENGTH;
 
 /// One event, as emitted or as read back.
 #[derive(Debug, Clone, PartialEq)]
@@ -108,6 +111,19 @@ struct IncomingEnvelope {
     metadata: Option<Value>,
     #[serde(default)]
     data: Value,
+}
+
+#[derive(Deserialize)]
+struct IdOnly {
+    id: Option<Value>,
+}
+
+/// Just the id of an envelope (cheaper than reading the whole event), if it has one.
+pub(crate) fn envelope_id(json: &str) -> Option<String> {
+    serde_json::from_str::<IdOnly>(json)
+        .ok()?
+        .id
+        .and_then(scalar_text)
 }
 
 /// Formats a time as RFC 3339 in UTC with milliseconds: `2024-08-17T10:30:00.123Z`.
@@ -293,6 +309,13 @@ mod tests {
         let value: Value = serde_json::from_str(&json).unwrap();
         assert_eq!(value["specversion"], "1.0");
         assert_eq!(value["datacontenttype"], "application/json");
+    }
+
+    #[test]
+    fn emitted_ids_have_the_documented_length() {
+        let event = Event::outgoing("a", json!(null), EmitOptions::new(), "svc");
+        assert_eq!(event.id.len(), EVENT_ID_LEN);
+        assert_eq!(EVENT_ID_LEN, 36);
     }
 
     #[test]

@@ -44,7 +44,7 @@ mod subscription;
 pub use bus::{Bus, EmitRequest};
 pub use config::{BusBuilder, DEFAULT_MAX_EVENT_SIZE};
 pub use dead_letter::{DeadLetter, RedriveReport};
-pub use envelope::{format_time, EmitOptions, Event, DEFAULT_VERSION, SPEC_VERSION};
+pub use envelope::{format_time, EmitOptions, Event, DEFAULT_VERSION, EVENT_ID_LEN, SPEC_VERSION};
 pub use error::{Error, ErrorKind, Result};
 pub use grammar::{validate_type, Pattern, MAX_NAME_LEN};
 pub use history::{HistoryQuery, Order};

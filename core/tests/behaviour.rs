@@ -26,6 +26,7 @@ on_both_backends!(
     oversized_events_are_rejected_as_invalid_data,
     closing_ends_subscriptions_and_refuses_further_calls,
     emit_many_validates_everything_before_writing,
+    emit_many_in_chunks_stores_each_event_once_in_order,
     metrics_count_emits_and_deliveries_per_type,
     namespaces_keep_buses_apart,
 );
@@ -424,6 +425,31 @@ async fn emit_many_validates_everything_before_writing(harness: Harness) {
         .await
         .unwrap();
     assert_eq!(stored.iter().map(|e| e.id.clone()).collect::<Vec<_>>(), ids);
+}
+
+async fn emit_many_in_chunks_stores_each_event_once_in_order(harness: Harness) {
+    let bus = harness.bus().await;
+    let types = ["chunk.a", "chunk.b", "chunk.c"];
+    let requests: Vec<EmitRequest> = (0..2345)
+        .map(|n| EmitRequest::new(types[n % 3], json!(n)))
+        .collect();
+    let ids = bus.emit_many(requests).await.unwrap();
+    assert_eq!(ids.len(), 2345);
+    for (index, event_type) in types.iter().enumerate() {
+        let stored = bus
+            .history(
+                event_type,
+                HistoryQuery::new().limit(10_000).order(Order::OldestFirst),
+            )
+            .await
+            .unwrap();
+        let expected: Vec<&String> = ids.iter().skip(index).step_by(3).collect();
+        let stored_ids: Vec<&String> = stored.iter().map(|e| &e.id).collect();
+        assert_eq!(
+            stored_ids, expected,
+            "{event_type}: each once, in emit order"
+        );
+    }
 }
 
 async fn metrics_count_emits_and_deliveries_per_type(harness: Harness) {

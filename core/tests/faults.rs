@@ -8,7 +8,7 @@ use serde_json::json;
 use std::collections::HashSet;
 use std::time::Duration;
 use support::{next, take, Harness, Persistence, PATIENCE};
-use tidings::{Bus, ErrorKind, HistoryQuery, RetryPolicy};
+use tidings::{Bus, EmitRequest, ErrorKind, HistoryQuery, RetryPolicy};
 
 fn patient_retry() -> RetryPolicy {
     RetryPolicy::new(100, Duration::from_millis(5), Duration::from_millis(100))
@@ -212,4 +212,40 @@ async fn emits_that_run_out_of_attempts_are_dead_lettered_then_redriven() {
     let again = revived.redrive_dead_letters().await.unwrap();
     assert_eq!((again.appended, again.already_present), (0, 0));
     let _ = std::fs::remove_file(&letters_file);
+}
+
+#[tokio::test]
+async fn a_failed_emit_many_chunk_lands_every_good_event_once() {
+    let mut harness = Harness::redis();
+    let bus = harness
+        .builder()
+        .retry(RetryPolicy::none())
+        .build()
+        .await
+        .unwrap();
+    // A plain string where `batch.bad`'s stream would be: its XADD fails, the rest of the
+    // chunk's pipeline runs, and the chunk as a whole reports an error.
+    harness
+        .server()
+        .command(&["SET", "stream:batch.bad", "not a stream"])
+        .expect("SET");
+    let requests: Vec<EmitRequest> = (0..700)
+        .map(|n| {
+            let event_type = if n == 350 { "batch.bad" } else { "batch.good" };
+            EmitRequest::new(event_type, json!(n))
+        })
+        .collect();
+    let err = bus.emit_many(requests).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
+    let stored = bus
+        .history("batch.good", HistoryQuery::new().limit(10_000))
+        .await
+        .unwrap();
+    let mut numbers: Vec<u64> = stored.iter().map(|e| e.data.as_u64().unwrap()).collect();
+    numbers.sort_unstable();
+    let expected: Vec<u64> = (0..700).filter(|n| *n != 350).collect();
+    assert_eq!(numbers, expected, "each good event once, none twice");
+    let letters = bus.dead_letters();
+    assert_eq!(letters.len(), 1);
+    assert_eq!(letters[0].event_type, "batch.bad");
 }

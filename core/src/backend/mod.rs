@@ -9,9 +9,11 @@ mod redis_reply;
 pub(crate) mod watch;
 
 use crate::config::{BackendUrl, Config};
+use crate::envelope::envelope_id;
 use crate::error::Result;
 use crate::grammar::Pattern;
 use crate::position::{system_time_ms, Position};
+use std::collections::HashSet;
 use std::time::SystemTime;
 use watch::Watch;
 
@@ -57,6 +59,18 @@ impl Backend {
         }
     }
 
+    /// Appends many entries in order, in one round trip on Redis; positions come back in the
+    /// same order. On an error, some of the entries may have landed.
+    pub(crate) async fn append_many(&self, entries: &[(&str, &str)]) -> Result<Vec<Position>> {
+        match self {
+            Backend::Memory(memory) => entries
+                .iter()
+                .map(|(event_type, payload)| memory.append(event_type, payload))
+                .collect(),
+            Backend::Redis(redis) => redis.append_many(entries).await,
+        }
+    }
+
     /// Looks for an event with `event_id` appended to `event_type`'s stream at or after
     /// `not_before_ms`: how a retry finds out that an earlier attempt did land.
     pub(crate) async fn find_appended(
@@ -83,6 +97,32 @@ impl Backend {
                     last = oldest.position.predecessor()
                 }
                 _ => return Ok(None),
+            }
+        }
+    }
+
+    /// The ids of every event in `event_type`'s stream appended at or after `not_before_ms`:
+    /// one scan that tells which events of a failed batch did land.
+    pub(crate) async fn ids_since(
+        &self,
+        event_type: &str,
+        not_before_ms: u64,
+    ) -> Result<HashSet<String>> {
+        const PAGE: usize = 1024;
+        let first = Position::new(not_before_ms, 0);
+        let mut last = Position::new(u64::MAX, u64::MAX);
+        let mut ids = HashSet::new();
+        loop {
+            let page = self.range(event_type, first, last, PAGE, true).await?;
+            ids.extend(
+                page.iter()
+                    .filter_map(|entry| entry.payload.as_deref().and_then(envelope_id)),
+            );
+            match page.last() {
+                Some(oldest) if page.len() == PAGE && oldest.position > first => {
+                    last = oldest.position.predecessor()
+                }
+                _ => return Ok(ids),
             }
         }
     }

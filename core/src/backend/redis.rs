@@ -141,35 +141,57 @@ impl RedisBackend {
     }
 
     pub(crate) async fn append(&self, event_type: &str, payload: &str) -> Result<Position> {
-        let first_time = !self
-            .registered
-            .lock()
-            .expect("registry lock")
-            .contains(event_type);
+        let positions = self.append_many(&[(event_type, payload)]).await?;
+        positions
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::new(ErrorKind::Backend, "XADD gave no stream id"))
+    }
+
+    /// Appends every entry in one pipeline (one round trip): `SADD` for types this process has
+    /// not registered yet, then `XADD` and `PUBLISH` per entry, in order.
+    pub(crate) async fn append_many(&self, entries: &[(&str, &str)]) -> Result<Vec<Position>> {
+        let unregistered: Vec<&str> = {
+            let registered = self.registered.lock().expect("registry lock");
+            let mut unregistered: Vec<&str> = entries
+                .iter()
+                .map(|(event_type, _)| *event_type)
+                .filter(|event_type| !registered.contains(*event_type))
+                .collect();
+            unregistered.sort_unstable();
+            unregistered.dedup();
+            unregistered
+        };
         let mut pipe = redis::pipe();
-        if first_time {
+        if !unregistered.is_empty() {
             pipe.cmd("SADD")
                 .arg(self.keys.registry())
-                .arg(event_type)
+                .arg(&unregistered)
                 .ignore();
         }
-        let xadd = pipe.cmd("XADD").arg(self.keys.stream(event_type));
-        if let Some(max_len) = self.max_stream_len {
-            xadd.arg("MAXLEN").arg("~").arg(max_len);
+        for (event_type, payload) in entries {
+            let xadd = pipe.cmd("XADD").arg(self.keys.stream(event_type));
+            if let Some(max_len) = self.max_stream_len {
+                xadd.arg("MAXLEN").arg("~").arg(max_len);
+            }
+            xadd.arg("*").arg("event").arg(*payload);
+            pipe.cmd("PUBLISH")
+                .arg(self.keys.channel(event_type))
+                .arg(*payload)
+                .ignore();
         }
-        xadd.arg("*").arg("event").arg(payload);
-        pipe.cmd("PUBLISH")
-            .arg(self.keys.channel(event_type))
-            .arg(payload)
-            .ignore();
-        let (id,): (redis::Value,) = self.query(async |c| pipe.query_async(c).await).await?;
-        if first_time {
-            self.registered
-                .lock()
-                .expect("registry lock")
-                .insert(event_type.to_owned());
+        let ids: Vec<redis::Value> = self.query(async |c| pipe.query_async(c).await).await?;
+        if !unregistered.is_empty() {
+            let mut registered = self.registered.lock().expect("registry lock");
+            registered.extend(unregistered.into_iter().map(str::to_owned));
         }
-        redis_reply::position(&id)
+        if ids.len() != entries.len() {
+            return Err(Error::new(
+                ErrorKind::Backend,
+                format!("{} XADD replies for {} entries", ids.len(), entries.len()),
+            ));
+        }
+        ids.iter().map(redis_reply::position).collect()
     }
 
     pub(crate) async fn known_types(&self) -> Result<Vec<String>> {

@@ -1,0 +1,63 @@
+//! Event data between Python and JSON. Going out, Python's own JSON encoder decides what is
+//! JSON (so `data` accepts exactly what `json.dumps` accepts, minus NaN and infinities, which
+//! JSON has no way to write); coming back, `pythonize` turns JSON values into plain objects.
+
+use crate::errors::error;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyDict;
+use tidings::serde_json::{self, Map, Value};
+use tidings::ErrorKind;
+
+/// `json.JSONEncoder(allow_nan=False, ensure_ascii=False)`, made once.
+fn encoder(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    static ENCODER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    ENCODER
+        .get_or_try_init(py, || {
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("allow_nan", false)?;
+            kwargs.set_item("ensure_ascii", false)?;
+            let encoder = py
+                .import("json")?
+                .getattr("JSONEncoder")?
+                .call((), Some(&kwargs))?;
+            PyResult::Ok(encoder.unbind())
+        })
+        .map(|encoder| encoder.bind(py))
+}
+
+/// A Python value as JSON. A value `json.dumps` rejects raises its `TypeError`; NaN,
+/// infinities and cycles raise `InvalidDataError`.
+pub(crate) fn to_json(value: &Bound<'_, PyAny>) -> PyResult<Value> {
+    let py = value.py();
+    let text = match encoder(py)?.call_method1(pyo3::intern!(py, "encode"), (value,)) {
+        Ok(text) => text,
+        Err(err) if err.is_instance_of::<PyValueError>(py) => {
+            return Err(error(
+                ErrorKind::InvalidData,
+                format!("data is not JSON: {}", err.value(py)),
+            ))
+        }
+        Err(err) => return Err(err),
+    };
+    let text = text.extract::<String>()?;
+    serde_json::from_str(&text)
+        .map_err(|err| error(ErrorKind::InvalidData, format!("data is not JSON: {err}")))
+}
+
+/// A Python dict as a JSON object (metadata).
+pub(crate) fn to_json_object(value: &Bound<'_, PyDict>) -> PyResult<Map<String, Value>> {
+    match to_json(value.as_any())? {
+        Value::Object(map) => Ok(map),
+        _ => Err(error(
+            ErrorKind::InvalidData,
+            "metadata must encode as a JSON object",
+        )),
+    }
+}
+
+/// A JSON value as plain Python objects (dict, list, str, int, float, bool, None).
+pub(crate) fn to_python<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+    pythonize::pythonize(py, value).map_err(PyErr::from)
+}
