@@ -19,13 +19,23 @@ async fn main() -> tidings::Result<()> {
     // Subscribe before emitting: a live subscription sees what is emitted after it starts.
     let mut user_events = bus.subscribe("user.*").await?;
 
-    bus.emit("user.registered", json!({"userId": 123, "email": "ada@example.com"}))
-        .await?;
-    let options = EmitOptions::new()
-        .subject("user-123")
-        .metadata(json!({"ip": "192.168.1.1"}).as_object().cloned().unwrap_or_default());
-    bus.emit_with("user.login", json!({"userId": 123, "device": "iPhone 14"}), options)
-        .await?;
+    bus.emit(
+        "user.registered",
+        json!({"userId": 123, "email": "ada@example.com"}),
+    )
+    .await?;
+    let options = EmitOptions::new().subject("user-123").metadata(
+        json!({"ip": "192.168.1.1"})
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+    );
+    bus.emit_with(
+        "user.login",
+        json!({"userId": 123, "device": "iPhone 14"}),
+        options,
+    )
+    .await?;
     bus.emit("order.placed", json!({"orderId": 9, "total": 42.5}))
         .await?;
     let last = bus.emit("user.logout", json!({"userId": 123})).await?;
@@ -45,7 +55,10 @@ async fn main() -> tidings::Result<()> {
     }
 
     let history = bus.history("*", HistoryQuery::new().limit(10)).await?;
-    println!("[rust] history of '*' (newest first): {} events", history.len());
+    println!(
+        "[rust] history of '*' (newest first): {} events",
+        history.len()
+    );
     for event in &history {
         println!("[rust]   {} {}", event.event_type, event.data);
     }

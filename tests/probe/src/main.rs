@@ -19,7 +19,8 @@ async fn main() {
 }
 
 async fn run(args: &[String]) -> Result<(), String> {
-    let usage = "usage: tidings-probe history <url> <pattern> [limit] | emit <url> <type> <json> [subject]";
+    let usage =
+        "usage: tidings-probe history <url> <pattern> [limit] | emit <url> <type> <json> [subject]";
     let arg = |i: usize| args.get(i).map(String::as_str).ok_or(usage);
     let bus = Bus::connect(arg(1)?).await.map_err(|e| e.to_string())?;
     match arg(0)? {
@@ -29,7 +30,10 @@ async fn run(args: &[String]) -> Result<(), String> {
                 None => 1000,
             };
             let query = HistoryQuery::new().limit(limit).order(Order::OldestFirst);
-            let events = bus.history(arg(2)?, query).await.map_err(|e| e.to_string())?;
+            let events = bus
+                .history(arg(2)?, query)
+                .await
+                .map_err(|e| e.to_string())?;
             for event in events {
                 println!("{}", event.to_json_with_position());
             }
