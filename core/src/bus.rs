@@ -190,8 +190,40 @@ impl Bus {
         Ok(ids.concat())
     }
 
+    /// Emits many events in one batch, each on its own: one result per request, in order. An
+    /// invalid request fails alone while the others are emitted (unlike `emit_many`). The
+    /// bindings use it to send the emits their users make at the same moment in one round trip.
+    pub async fn emit_each(&self, requests: Vec<EmitRequest>) -> Vec<Result<String>> {
+        let mut results = Vec::with_capacity(requests.len());
+        let mut prepared = Vec::new();
+        for request in requests {
+            match self.prepare(&request.event_type, request.data, request.options) {
+                Ok(event) => {
+                    results.push(None);
+                    prepared.push((results.len() - 1, event));
+                }
+                Err(err) => results.push(Some(Err(err))),
+            }
+        }
+        for chunk in prepared.chunks(EMIT_MANY_CHUNK) {
+            let (slots, chunk): (Vec<usize>, Vec<(Event, String)>) = chunk.iter().cloned().unzip();
+            for (slot, result) in slots.into_iter().zip(self.append_chunk_each(chunk).await) {
+                results[slot] = Some(result);
+            }
+        }
+        results
+            .into_iter()
+            .map(|result| result.expect("every request has a result"))
+            .collect()
+    }
+
     /// Appends a chunk in one round trip, or, when that fails, event by event.
     async fn append_chunk(&self, chunk: Vec<(Event, String)>) -> Result<Vec<String>> {
+        self.append_chunk_each(chunk).await.into_iter().collect()
+    }
+
+    /// `append_chunk` with one result per event.
+    async fn append_chunk_each(&self, chunk: Vec<(Event, String)>) -> Vec<Result<String>> {
         let started = Instant::now();
         let entries: Vec<(&str, &str)> = chunk
             .iter()
@@ -202,7 +234,7 @@ impl Bus {
             for (event, _) in &chunk {
                 self.inner.metrics.emitted(&event.event_type, elapsed);
             }
-            return Ok(chunk.into_iter().map(|(event, _)| event.id).collect());
+            return chunk.into_iter().map(|(event, _)| Ok(event.id)).collect();
         }
         // Part of the chunk may have landed: one scan per type tells which, the rest are
         // appended with the usual retry (which still looks before every retry). Events of a
@@ -228,7 +260,7 @@ impl Bus {
                 }
             })
             .buffered(EMIT_MANY_IN_FLIGHT)
-            .try_collect()
+            .collect()
             .await
     }
 
@@ -473,6 +505,36 @@ mod tests {
     use super::*;
     use serde_json::json;
     use std::sync::atomic::Ordering;
+
+    #[tokio::test]
+    async fn emit_each_fails_only_the_invalid_requests() {
+        let bus = Bus::connect("memory://").await.unwrap();
+        let requests = vec![
+            EmitRequest::new("order.placed", json!(1)),
+            EmitRequest::new("bad type", json!(2)),
+            EmitRequest::new("order.paid", json!(3)),
+        ];
+        let results = bus.emit_each(requests).await;
+        assert_eq!(results.len(), 3);
+        assert_eq!(
+            results[1].as_ref().unwrap_err().kind(),
+            crate::ErrorKind::InvalidType
+        );
+        let stored = bus
+            .history("order.*", HistoryQuery::new().order(Order::OldestFirst))
+            .await
+            .unwrap();
+        let ids: Vec<&String> = stored.iter().map(|event| &event.id).collect();
+        assert_eq!(
+            ids,
+            [results[0].as_ref().unwrap(), results[2].as_ref().unwrap()]
+        );
+        bus.close().await;
+        let closed = bus
+            .emit_each(vec![EmitRequest::new("a", json!(null))])
+            .await;
+        assert!(closed[0].as_ref().unwrap_err().is_closed());
+    }
 
     #[tokio::test]
     async fn a_retry_after_a_lost_reply_does_not_append_twice() {
