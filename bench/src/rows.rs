@@ -1,0 +1,169 @@
+//! The rows of the table: every contender's measurements, on both tokio runtime flavours.
+//! To add a contender, push its `Measurement`s in `measurements` with the right `Role`.
+
+use crate::report::{Measurement, Role};
+use crate::target::Target;
+use crate::{core, latency, raw, redis_benchmark, stats, workload, BenchResult, Options};
+use tokio::runtime::Runtime;
+
+/// A tokio runtime flavour and the clients connected on it. Both flavours are measured: on a
+/// 2-core machine the multi-thread one (the `#[tokio::main]` default) pays for cross-thread
+/// wake-ups, and the current-thread one is a legitimate choice a user (or a binding) can make.
+pub struct Flavor {
+    pub name: &'static str,
+    pub rt: Runtime,
+    pub bus: tidings::Bus,
+    pub raw: redis::aio::MultiplexedConnection,
+}
+
+pub fn runtime(name: &str) -> BenchResult<Runtime> {
+    let mut builder = match name {
+        "current-thread" => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    };
+    Ok(builder.enable_all().build()?)
+}
+
+impl Flavor {
+    pub fn connect(name: &'static str, url: &str) -> BenchResult<(Flavor, usize)> {
+        let rt = runtime(name)?;
+        let (bus, envelope_bytes) = rt.block_on(core::connect(url))?;
+        let raw = rt.block_on(raw::connect(url))?;
+        Ok((Flavor { name, rt, bus, raw }, envelope_bytes))
+    }
+}
+
+/// Every row of the table, in order.
+pub fn measurements<'a>(
+    options: &Options,
+    target: &'a Target,
+    flavors: &'a [Flavor],
+) -> Vec<Measurement<'a>> {
+    let url = target.url();
+    let mut rows = Vec::new();
+    if redis_benchmark::available() {
+        let payload = workload::benchmark_payload();
+        let single = [(1, 1, options.rb_single, Role::ServerOneAtATime)];
+        let pipelined = [
+            (1, 256, Role::ServerPipelined),
+            (4, 64, Role::ServerPipelined),
+        ]
+        .map(|(c, p, role)| (c, p, options.rb_pipelined, role));
+        for (clients, pipeline, n, role) in pipelined.into_iter().chain(single) {
+            let payload = payload.clone();
+            rows.push(Measurement {
+                contender: "redis-benchmark",
+                what: format!("XADD, `-c {clients} -P {pipeline}`"),
+                role,
+                keys: vec!["bench:rb"],
+                run: Box::new(move || {
+                    let rate =
+                        redis_benchmark::xadd(url, "bench:rb", &payload, clients, pipeline, n)?;
+                    Ok(vec![rate])
+                }),
+            });
+        }
+    } else {
+        eprintln!(
+            "redis-benchmark is not on PATH (Debian: apt install redis-tools): skipping its rows"
+        );
+    }
+    let (n_seq, n_flight, spawn) = (
+        options.sequential,
+        options.in_flight,
+        options.spawn_in_flight,
+    );
+    for f in flavors {
+        rows.push(Measurement {
+            contender: core::CONTENDER,
+            what: format!("emit, one at a time (awaited), {}", f.name),
+            role: Role::OneAtATime,
+            keys: vec!["stream:bench.sequential"],
+            run: Box::new(move || Ok(vec![f.rt.block_on(core::sequential(&f.bus, n_seq))?])),
+        });
+    }
+    for f in flavors {
+        let how = if spawn {
+            "256 tasks"
+        } else {
+            "buffer_unordered"
+        };
+        rows.push(Measurement {
+            contender: core::CONTENDER,
+            what: format!("emit, 256 in flight ({how}), {}", f.name),
+            role: Role::InFlight,
+            keys: vec!["stream:bench.inflight"],
+            run: Box::new(move || {
+                let rate = if spawn {
+                    f.rt.block_on(core::in_flight_spawned(&f.bus, n_flight))?
+                } else {
+                    f.rt.block_on(core::in_flight(&f.bus, n_flight))?
+                };
+                Ok(vec![rate])
+            }),
+        });
+    }
+    for f in flavors {
+        rows.push(Measurement {
+            contender: core::CONTENDER,
+            what: format!(
+                "emit_many of {} events, {}",
+                stats::thousands(n_flight as f64),
+                f.name
+            ),
+            role: Role::Batch,
+            keys: vec!["stream:bench.many"],
+            run: Box::new(move || Ok(vec![f.rt.block_on(core::emit_many(&f.bus, n_flight))?])),
+        });
+    }
+    let (count, skip) = (options.latency, options.latency_warmup);
+    for f in flavors {
+        rows.push(Measurement {
+            contender: core::CONTENDER,
+            what: format!("emit → subscriber, 2 processes, 1,000 events/s, {}", f.name),
+            role: Role::Latency,
+            keys: vec!["stream:bench.latency"],
+            run: Box::new(move || {
+                let emit =
+                    async |data| Ok(f.bus.emit(latency::EVENT_TYPE, data).await.map(drop)?);
+                let sub = "latency-subscriber";
+                f.rt.block_on(latency::measure(sub, f.name, url, count, skip, emit))
+            }),
+        });
+    }
+    for f in flavors {
+        rows.push(Measurement {
+            contender: raw::CONTENDER,
+            what: format!("XADD+PUBLISH pipeline, one at a time, {}", f.name),
+            role: Role::OneAtATime,
+            keys: vec![raw::STREAM],
+            run: Box::new(move || Ok(vec![f.rt.block_on(raw::sequential(&f.raw, n_seq))?])),
+        });
+    }
+    for f in flavors {
+        rows.push(Measurement {
+            contender: raw::CONTENDER,
+            what: format!("XADD+PUBLISH pipeline, 256 in flight, {}", f.name),
+            role: Role::InFlight,
+            keys: vec![raw::STREAM],
+            run: Box::new(move || Ok(vec![f.rt.block_on(raw::in_flight(&f.raw, n_flight))?])),
+        });
+    }
+    for f in flavors {
+        rows.push(Measurement {
+            contender: raw::CONTENDER,
+            what: format!(
+                "XADD+PUBLISH → SUBSCRIBE, 2 processes, 1,000 events/s, {}",
+                f.name
+            ),
+            role: Role::Latency,
+            keys: vec![raw::STREAM],
+            run: Box::new(move || {
+                let emit = async |data| Ok(raw::emit(f.raw.clone(), 0, data).await?);
+                let sub = "raw-latency-subscriber";
+                f.rt.block_on(latency::measure(sub, f.name, url, count, skip, emit))
+            }),
+        });
+    }
+    rows
+}

@@ -1,0 +1,55 @@
+//! The Redis server every contender runs against: a private redis-server started for this run
+//! (never the machine's shared one on 6379), or the server `TIDINGS_BENCH_URL` names.
+
+use crate::BenchResult;
+use tidings_testkit::RedisServer;
+
+pub struct Target {
+    url: String,
+    /// Kept so the private server lives as long as the bench (killed on drop).
+    _server: Option<RedisServer>,
+}
+
+impl Target {
+    pub fn start() -> Target {
+        match std::env::var("TIDINGS_BENCH_URL") {
+            Ok(url) if !url.is_empty() => Target { url, _server: None },
+            _ => {
+                let server = RedisServer::start();
+                Target {
+                    url: server.url(),
+                    _server: Some(server),
+                }
+            }
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// True when the server is one this bench started.
+    pub fn is_private(&self) -> bool {
+        self._server.is_some()
+    }
+
+    /// Deletes the bench's keys so streams do not grow from run to run.
+    pub fn reset(&self, keys: &[&str]) -> BenchResult<()> {
+        let mut connection = redis::Client::open(self.url.as_str())?.get_connection()?;
+        redis::cmd("DEL").arg(keys).query::<()>(&mut connection)?;
+        Ok(())
+    }
+
+    /// `redis-server --version` of the server, from `INFO server`.
+    pub fn server_version(&self) -> String {
+        let info = redis::Client::open(self.url.as_str())
+            .and_then(|client| client.get_connection())
+            .and_then(|mut c| redis::cmd("INFO").arg("server").query::<String>(&mut c));
+        info.ok()
+            .and_then(|info| {
+                info.lines()
+                    .find_map(|line| line.strip_prefix("redis_version:").map(str::to_owned))
+            })
+            .unwrap_or_else(|| "unknown".to_owned())
+    }
+}
