@@ -1,0 +1,289 @@
+//! The native side of a connection (`Bus` in `index.js` wraps it): each method converts its
+//! arguments, calls the core's `Bus`, and hands back a promise or a value.
+
+use crate::envelope;
+use crate::error;
+use crate::json;
+use crate::options::{self, Options};
+use crate::runtime;
+use crate::subscription::NativeSubscription;
+use napi::bindgen_prelude::{Array, Env, Object, PromiseRaw, Unknown};
+use napi::{JsValue, ValueType};
+use napi_derive::napi;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use tidings::{EmitOptions, EmitRequest, Error, ErrorKind, Pattern, Result};
+use tokio::sync::oneshot;
+
+/// A connected bus.
+#[napi]
+pub struct NativeBus {
+    bus: tidings::Bus,
+    outbox: Arc<Outbox>,
+}
+
+/// Emits made from JavaScript and not yet handed to the core. They go to the core as one batch
+/// (`Bus::emit_each`: one round trip, each emit with its own outcome) whenever the runtime
+/// thread gets to them, so emits made at the same moment share a round trip.
+#[derive(Default)]
+struct Outbox {
+    queued: Mutex<Vec<Queued>>,
+}
+
+/// An emit waiting in the outbox. Its data is still JSON text: it is parsed on the runtime
+/// thread, which has less to do than the JavaScript thread.
+struct Queued {
+    event_type: String,
+    data: String,
+    options: EmitOptions,
+    outcome: oneshot::Sender<Result<String>>,
+}
+
+impl NativeBus {
+    fn new(bus: tidings::Bus) -> NativeBus {
+        NativeBus {
+            bus,
+            outbox: Arc::default(),
+        }
+    }
+
+    /// Queues an emit; resolves to its id once its batch is emitted.
+    fn send(
+        &self,
+        (event_type, data, options): (String, String, EmitOptions),
+    ) -> impl Future<Output = Result<String>> + Send + 'static {
+        let (sender, outcome) = oneshot::channel();
+        let mut queued = self.outbox.queued.lock().unwrap_or_else(|e| e.into_inner());
+        let first = queued.is_empty();
+        queued.push(Queued {
+            event_type,
+            data,
+            options,
+            outcome: sender,
+        });
+        drop(queued);
+        if first {
+            runtime::spawn(emit_queued(self.bus.clone(), self.outbox.clone()));
+        }
+        async move {
+            outcome
+                .await
+                .unwrap_or_else(|_| Err(Error::new(ErrorKind::Internal, "the emit was dropped")))
+        }
+    }
+}
+
+/// Emits everything in the outbox as one batch.
+async fn emit_queued(bus: tidings::Bus, outbox: Arc<Outbox>) {
+    let queued = std::mem::take(&mut *outbox.queued.lock().unwrap_or_else(|e| e.into_inner()));
+    let mut requests = Vec::with_capacity(queued.len());
+    let mut outcomes = Vec::with_capacity(queued.len());
+    for emit in queued {
+        match json::from_text(&emit.data, "data", ErrorKind::InvalidData) {
+            Ok(data) => {
+                requests.push(EmitRequest::new(emit.event_type, data).options(emit.options));
+                outcomes.push(emit.outcome);
+            }
+            Err(err) => {
+                let _ = emit.outcome.send(Err(err));
+            }
+        }
+    }
+    for (outcome, result) in outcomes.into_iter().zip(bus.emit_each(requests).await) {
+        let _ = outcome.send(result);
+    }
+}
+
+/// Connects to `url` (`memory://` when absent) with the options of `connect`.
+#[napi(catch_unwind)]
+pub fn connect<'env>(
+    env: &'env Env,
+    url: Option<Unknown<'env>>,
+    options: Option<Unknown<'env>>,
+) -> napi::Result<PromiseRaw<'env, NativeBus>> {
+    let builder = options::connect(url, options);
+    runtime::promise(env, builder.map(|b| b.build()), |env, bus| {
+        runtime::value(env, NativeBus::new(bus))
+    })
+}
+
+/// The names of the error codes, in the core's code order.
+#[napi(catch_unwind)]
+pub fn error_codes() -> Vec<&'static str> {
+    error::codes()
+}
+
+/// `emit(type, data, options)`'s arguments as the core's (the data as JSON text).
+fn emit_arguments(
+    env: &Env,
+    event_type: Unknown,
+    data: Unknown,
+    options: Option<Unknown>,
+) -> Result<(String, String, EmitOptions)> {
+    let event_type = options::string(event_type, "event type", ErrorKind::InvalidType)?;
+    let data = json::stringify(env, data, "data", ErrorKind::InvalidData)?;
+    let options = Options::new(
+        options,
+        "emit options",
+        ErrorKind::Config,
+        &options::EMIT_OPTIONS,
+    )?;
+    Ok((event_type, data, options::emit(env, options)?))
+}
+
+#[napi]
+impl NativeBus {
+    /// Emits an event; resolves to its id.
+    #[napi(catch_unwind)]
+    pub fn emit<'env>(
+        &self,
+        env: &'env Env,
+        event_type: Unknown<'env>,
+        data: Unknown<'env>,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, String>> {
+        let work =
+            emit_arguments(env, event_type, data, options).map(|arguments| self.send(arguments));
+        runtime::promise(env, work, runtime::value)
+    }
+
+    /// Emits an event; resolves to the whole event, position included.
+    #[napi(catch_unwind)]
+    pub fn emit_event<'env>(
+        &self,
+        env: &'env Env,
+        event_type: Unknown<'env>,
+        data: Unknown<'env>,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Object<'env>>> {
+        let bus = self.bus.clone();
+        let work = emit_arguments(env, event_type, data, options).map(
+            |(event_type, data, options)| async move {
+                let data = json::from_text(&data, "data", ErrorKind::InvalidData)?;
+                bus.emit_event(&event_type, data, options).await
+            },
+        );
+        runtime::promise(env, work, |env, event| {
+            runtime::value(env, envelope::to_js(env, event)?)
+        })
+    }
+
+    /// Emits many events, up to 256 in flight; resolves to their ids in order.
+    #[napi(catch_unwind)]
+    pub fn emit_many<'env>(
+        &self,
+        env: &'env Env,
+        events: Unknown<'env>,
+    ) -> napi::Result<PromiseRaw<'env, Vec<String>>> {
+        let bus = self.bus.clone();
+        let requests = (|| {
+            if !(events.get_type().ok() == Some(ValueType::Object)
+                && events.is_array().unwrap_or(false))
+            {
+                return Err(Error::new(
+                    ErrorKind::InvalidData,
+                    "emitMany takes an array of events",
+                ));
+            }
+            // SAFETY: the value was just checked to be an array.
+            let events = unsafe { events.cast::<Array>() }
+                .map_err(|e| error::from_engine(ErrorKind::InvalidData, "emitMany", e))?;
+            (0..events.len())
+                .map(|index| {
+                    let event = events
+                        .get::<Unknown>(index)
+                        .map_err(|e| error::from_engine(ErrorKind::InvalidData, "emitMany", e))?
+                        .expect("index within the array");
+                    options::emit_request(env, event, index)
+                })
+                .collect::<Result<Vec<_>>>()
+        })();
+        let work = requests.map(|requests| async move { bus.emit_many(requests).await });
+        runtime::promise(env, work, runtime::value)
+    }
+
+    /// Starts a subscription. A bad pattern or option, or a closed bus, throws now; the
+    /// subscription is established in the background (`ready()` resolves once it is).
+    #[napi(catch_unwind)]
+    pub fn subscribe(
+        &self,
+        env: &Env,
+        pattern: Unknown,
+        options: Option<Unknown>,
+    ) -> napi::Result<NativeSubscription> {
+        let subscription = (|| {
+            let pattern = options::string(pattern, "pattern", ErrorKind::InvalidPattern)?;
+            Pattern::new(&pattern)?;
+            let options = options::subscribe(options)?;
+            if self.bus.is_closed() {
+                return Err(Error::new(ErrorKind::Closed, "the bus is closed"));
+            }
+            Ok(NativeSubscription::establish(
+                self.bus.clone(),
+                pattern,
+                options,
+            ))
+        })();
+        subscription.map_err(|err| error::to_js(env, err))
+    }
+
+    /// The events `pattern` selects within the query's bounds.
+    #[napi(catch_unwind)]
+    pub fn history<'env>(
+        &self,
+        env: &'env Env,
+        pattern: Unknown<'env>,
+        options: Option<Unknown<'env>>,
+    ) -> napi::Result<PromiseRaw<'env, Array<'env>>> {
+        let bus = self.bus.clone();
+        let query = (|| {
+            let pattern = options::string(pattern, "pattern", ErrorKind::InvalidPattern)?;
+            Ok((pattern, options::history(options)?))
+        })();
+        let work = query.map(|(pattern, query)| async move { bus.history(&pattern, query).await });
+        runtime::promise(env, work, |env, events| {
+            runtime::value(env, envelope::batch_to_js(env, events)?)
+        })
+    }
+
+    /// Closes the bus: subscriptions end and later calls fail with `TIDINGS_CLOSED`.
+    #[napi(catch_unwind)]
+    pub fn close<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
+        let bus = self.bus.clone();
+        let work = Ok(async move {
+            bus.close().await;
+            Ok(())
+        });
+        runtime::promise(env, work, runtime::value)
+    }
+
+    /// The counters and histograms, as the core's JSON snapshot.
+    #[napi(catch_unwind)]
+    pub fn metrics<'env>(&self, env: &'env Env) -> napi::Result<Unknown<'env>> {
+        json::parse(env, self.bus.metrics().to_json())
+    }
+
+    /// The counters and histograms in the Prometheus text format.
+    #[napi(catch_unwind)]
+    pub fn prometheus_metrics(&self) -> String {
+        self.bus.metrics().to_prometheus()
+    }
+
+    /// Counts a listener that threw while handling an event of `event_type`.
+    #[napi(catch_unwind)]
+    pub fn report_handler_error(&self, event_type: String) {
+        self.bus.report_handler_error(&event_type);
+    }
+
+    /// True once `close` was called.
+    #[napi(getter, catch_unwind)]
+    pub fn is_closed(&self) -> bool {
+        self.bus.is_closed()
+    }
+
+    /// The CloudEvents `source` stamped on emitted events.
+    #[napi(getter, catch_unwind)]
+    pub fn source(&self) -> String {
+        self.bus.source().to_owned()
+    }
+}
