@@ -1,0 +1,224 @@
+//! `tidings_subscription`: events a pattern selects, delivered to a callback on a thread of the
+//! subscription's own, or read in a poll loop with `tidings_subscription_next`.
+
+use crate::args::{optional, optional_text, out, required, take, text};
+use crate::bus::tidings_bus;
+use crate::envelope::tidings_event;
+use crate::error::{boundary, boundary_void, tidings_result, CResult, Failure};
+use crate::runtime::Engine;
+use std::ffi::{c_char, c_void};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tidings_core::{ErrorKind, Start, SubscribeOptions, Subscription};
+use tokio::sync::watch;
+
+/// Called once per event, in delivery order, on the subscription's own thread (one thread per
+/// callback subscription, not the thread that subscribed). `event` is borrowed: it and every
+/// text taken from it are valid only until the callback returns (`tidings_event_clone` keeps a
+/// copy). The callback may call any tidings function, including emitting on the same bus and
+/// `tidings_subscription_free` on its own subscription. Callbacks of one subscription never
+/// overlap; a slow callback holds back only its own subscription.
+pub type tidings_event_callback =
+    Option<unsafe extern "C" fn(userdata: *mut c_void, event: *const tidings_event)>;
+
+/// Options of `tidings_subscribe_with`; zero-initialise it: the default is live (only events
+/// emitted after the subscription is made).
+#[repr(C)]
+pub struct tidings_subscribe_options {
+    /// Where to start: NULL or `"live"`; `"start"` (everything the streams still hold, then
+    /// live); or a position `"<ms>-<seq>"` from `tidings_event_position` (resume after it).
+    pub from: *const c_char,
+    /// When `from` is NULL and this is not 0: replay the events appended at or after this time
+    /// (milliseconds since the Unix epoch), then follow live.
+    pub from_time_ms: u64,
+}
+
+/// A subscription (opaque).
+pub struct tidings_subscription {
+    engine: Arc<Engine>,
+    mode: Mode,
+}
+
+enum Mode {
+    /// Read with `tidings_subscription_next`.
+    Poll(Mutex<Subscription>),
+    /// Delivered to a callback by a thread of its own.
+    Callback {
+        stop: watch::Sender<bool>,
+        thread: u64,
+    },
+}
+
+/// The caller's `userdata`, handed to the callback thread. The caller vouches for its use there.
+struct UserData(*mut c_void);
+// SAFETY: the header documents that the callback runs on another thread with this pointer.
+unsafe impl Send for UserData {}
+
+fn start(options: *const tidings_subscribe_options) -> CResult<Start> {
+    let Some(options) = optional(options) else {
+        return Ok(Start::Live);
+    };
+    match optional_text(options.from, "from", ErrorKind::Config)? {
+        Some(from) => Ok(Start::parse(from)?),
+        None if options.from_time_ms > 0 => Ok(Start::from_millis(options.from_time_ms)),
+        None => Ok(Start::Live),
+    }
+}
+
+/// Subscribes to the events `pattern` selects (`user.*`, `*`, `order.*.failed`, `user.login`),
+/// live from now: every matching event emitted after this returns is delivered exactly once,
+/// from this process or any other. With a `callback`, each event is passed to it with
+/// `userdata` (see `tidings_event_callback` for the thread it runs on); with a NULL `callback`,
+/// read events with `tidings_subscription_next`.
+///
+/// Ownership: the caller owns `*subscription` and frees it with `tidings_subscription_free`.
+#[no_mangle]
+pub extern "C" fn tidings_subscribe(
+    bus: *const tidings_bus,
+    pattern: *const c_char,
+    callback: tidings_event_callback,
+    userdata: *mut c_void,
+    subscription: *mut *mut tidings_subscription,
+) -> tidings_result {
+    tidings_subscribe_with(
+        bus,
+        pattern,
+        std::ptr::null(),
+        callback,
+        userdata,
+        subscription,
+    )
+}
+
+/// `tidings_subscribe` from a position or a time (`options` may be NULL: live). A replay hands
+/// over to live events without a gap or a duplicate.
+///
+/// Ownership: the caller owns `*subscription` and frees it with `tidings_subscription_free`.
+#[no_mangle]
+pub extern "C" fn tidings_subscribe_with(
+    bus: *const tidings_bus,
+    pattern: *const c_char,
+    options: *const tidings_subscribe_options,
+    callback: tidings_event_callback,
+    userdata: *mut c_void,
+    subscription: *mut *mut tidings_subscription,
+) -> tidings_result {
+    boundary(|| {
+        let bus = required(bus, "bus")?;
+        let pattern = text(pattern, "pattern", ErrorKind::InvalidPattern)?;
+        let options = SubscribeOptions::new().from(start(options)?);
+        let output = out(subscription, "subscription")?;
+        let engine = bus.engine.clone();
+        let live = engine.block_on(bus.bus.subscribe_with(pattern, options))?;
+        let mode = match callback {
+            None => Mode::Poll(Mutex::new(live)),
+            Some(callback) => {
+                let (stop, stopped) = watch::channel(false);
+                let handle = engine.handle();
+                let userdata = UserData(userdata);
+                let thread = engine.spawn_callback_thread(move || {
+                    deliver(handle, live, stopped, callback, userdata)
+                })?;
+                Mode::Callback { stop, thread }
+            }
+        };
+        *output = Box::into_raw(Box::new(tidings_subscription { engine, mode }));
+        Ok(())
+    })
+}
+
+/// The body of a callback thread: hands each event to the callback until the subscription is
+/// freed or the bus closes.
+fn deliver(
+    handle: tokio::runtime::Handle,
+    mut live: Subscription,
+    mut stopped: watch::Receiver<bool>,
+    callback: unsafe extern "C" fn(*mut c_void, *const tidings_event),
+    userdata: UserData,
+) {
+    let is_stopped = |stopped: &watch::Receiver<bool>| *stopped.borrow();
+    while !is_stopped(&stopped) {
+        let batch = handle.block_on(async {
+            tokio::select! {
+                biased;
+                _ = stopped.wait_for(|stop| *stop) => None,
+                batch = live.next_batch() => batch,
+            }
+        });
+        let Some(batch) = batch else { break };
+        for event in batch {
+            if is_stopped(&stopped) {
+                break;
+            }
+            let event = tidings_event::new(event);
+            // SAFETY: the caller's function, called as the header documents.
+            unsafe { callback(userdata.0, &event) };
+        }
+    }
+}
+
+/// Waits up to `timeout_ms` milliseconds (0: do not wait) for the next event of a subscription
+/// made without a callback. `TIDINGS_RESULT_TIMEOUT` when none came in time (poll again);
+/// `TIDINGS_RESULT_CLOSED` once the bus is freed; `TIDINGS_RESULT_CONFIG` for a subscription
+/// that has a callback. May be called from any thread, one call at a time per subscription.
+///
+/// Ownership: the caller owns `*event` and frees it with `tidings_event_free`.
+#[no_mangle]
+pub extern "C" fn tidings_subscription_next(
+    subscription: *const tidings_subscription,
+    timeout_ms: u32,
+    event: *mut *mut tidings_event,
+) -> tidings_result {
+    boundary(|| {
+        let subscription = required(subscription, "subscription")?;
+        let output = out(event, "event")?;
+        let Mode::Poll(live) = &subscription.mode else {
+            return Err(Failure::new(
+                tidings_result::Config,
+                "this subscription delivers to its callback; only a subscription made without \
+                 one is read with tidings_subscription_next",
+            ));
+        };
+        let mut live = live.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let wait = Duration::from_millis(timeout_ms.into());
+        let next = subscription
+            .engine
+            .block_on(async { tokio::time::timeout(wait, live.next_event()).await });
+        match next {
+            Ok(Some(next)) => {
+                *output = tidings_event::into_raw(next);
+                Ok(())
+            }
+            Ok(None) => Err(Failure::new(
+                tidings_result::Closed,
+                "the subscription ended: its bus was freed",
+            )),
+            Err(_) => Err(Failure::new(
+                tidings_result::Timeout,
+                format!("no event within {timeout_ms} ms"),
+            )),
+        }
+    })
+}
+
+/// Unsubscribes and frees a subscription. For a callback subscription, blocks until a callback
+/// that is running returns, and no callback starts afterwards; called from the subscription's
+/// own callback, it returns at once and that callback is the last. NULL is ignored; using the
+/// subscription afterwards, or freeing it twice, is undefined behaviour.
+#[no_mangle]
+pub extern "C" fn tidings_subscription_free(subscription: *mut tidings_subscription) {
+    boundary_void(|| {
+        let Some(handle) = take(subscription) else {
+            return;
+        };
+        let tidings_subscription { engine, mode } = *handle;
+        match mode {
+            Mode::Poll(live) => engine.block_on(async move { drop(live) }),
+            Mode::Callback { stop, thread } => {
+                stop.send_replace(true);
+                engine.join_callback_thread(thread);
+            }
+        }
+        drop(engine);
+    });
+}
