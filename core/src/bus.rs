@@ -3,6 +3,7 @@
 //! history over whichever backend the URL named.
 
 use crate::backend::Backend;
+use crate::batcher::Batcher;
 use crate::config::{BusBuilder, Config};
 use crate::dead_letter::{DeadLetter, DeadLetters, RedriveReport};
 use crate::envelope::{EmitOptions, Event};
@@ -16,7 +17,7 @@ use crate::retry::RetryPolicy;
 use crate::subscription::{self, SubscribeOptions, Subscription};
 use futures_util::{stream, StreamExt, TryStreamExt};
 use serde_json::Value;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::watch;
@@ -77,6 +78,8 @@ pub(crate) struct BusInner {
     closed: watch::Sender<bool>,
     /// How a live subscription waits between reconnect attempts.
     pub(crate) reconnect_backoff: RetryPolicy,
+    /// Groups concurrent emits into pipelines (Redis only: memory appends need no round trip).
+    batcher: Option<Batcher>,
 }
 
 impl BusInner {
@@ -123,8 +126,10 @@ impl Bus {
         let dead_letters =
             DeadLetters::open(config.dead_letter_capacity, config.dead_letter_path.clone())?;
         let backend = Backend::connect(&config).await?;
+        let batched = matches!(backend, Backend::Redis(_));
         Ok(Bus {
-            inner: Arc::new(BusInner {
+            inner: Arc::new_cyclic(|bus| BusInner {
+                batcher: batched.then(|| Batcher::start(bus.clone())),
                 backend,
                 metrics: Metrics::default(),
                 config,
@@ -137,6 +142,11 @@ impl Bus {
                 ),
             }),
         })
+    }
+
+    /// The bus whose shared state this is (for the core's own tasks).
+    pub(crate) fn from_inner(inner: Arc<BusInner>) -> Bus {
+        Bus { inner }
     }
 
     /// Emits an event and returns its id.
@@ -165,7 +175,10 @@ impl Bus {
         options: EmitOptions,
     ) -> Result<Event> {
         let (event, payload) = self.prepare(event_type, data, options)?;
-        self.append_prepared(event, payload, false).await
+        match &self.inner.batcher {
+            Some(batcher) => batcher.emit(self, event, payload).await,
+            None => self.append_prepared(event, payload, false).await,
+        }
     }
 
     /// Emits many events and returns their ids in order. Every event is validated before any
@@ -224,17 +237,32 @@ impl Bus {
 
     /// `append_chunk` with one result per event.
     async fn append_chunk_each(&self, chunk: Vec<(Event, String)>) -> Vec<Result<String>> {
+        let results = self.append_chunk_events(chunk).await;
+        results.into_iter().map(|r| r.map(|e| e.id)).collect()
+    }
+
+    /// Appends a chunk in one round trip, or, when that fails, event by event; one result per
+    /// event, each with its position.
+    pub(crate) async fn append_chunk_events(
+        &self,
+        chunk: Vec<(Event, String)>,
+    ) -> Vec<Result<Event>> {
         let started = Instant::now();
         let entries: Vec<(&str, &str)> = chunk
             .iter()
             .map(|(event, payload)| (event.event_type.as_str(), payload.as_str()))
             .collect();
-        if self.inner.backend.append_many(&entries).await.is_ok() {
+        if let Ok(positions) = self.inner.backend.append_many(&entries).await {
             let elapsed = started.elapsed();
-            for (event, _) in &chunk {
-                self.inner.metrics.emitted(&event.event_type, elapsed);
-            }
-            return chunk.into_iter().map(|(event, _)| Ok(event.id)).collect();
+            return chunk
+                .into_iter()
+                .zip(positions)
+                .map(|((mut event, _), position)| {
+                    self.inner.metrics.emitted(&event.event_type, elapsed);
+                    event.position = Some(position);
+                    Ok(event)
+                })
+                .collect();
         }
         // Part of the chunk may have landed: one scan per type tells which, the rest are
         // appended with the usual retry (which still looks before every retry). Events of a
@@ -245,18 +273,18 @@ impl Bus {
                 let known = landed
                     .get(&event.event_type)
                     .and_then(Option::as_ref)
-                    .map(|ids| ids.contains(&event.id));
+                    .map(|ids| ids.get(&event.id).copied());
                 async move {
-                    if known == Some(true) {
+                    if let Some(Some(position)) = known {
                         self.inner
                             .metrics
                             .emitted(&event.event_type, started.elapsed());
-                        return Ok(event.id);
+                        let mut event = event;
+                        event.position = Some(position);
+                        return Ok(event);
                     }
                     let look_first = known.is_none();
-                    self.append_prepared(event, payload, look_first)
-                        .await
-                        .map(|e| e.id)
+                    self.append_prepared(event, payload, look_first).await
                 }
             })
             .buffered(EMIT_MANY_IN_FLIGHT)
@@ -264,11 +292,12 @@ impl Bus {
             .await
     }
 
-    /// Per type of a chunk, the ids already in its stream (`None` where the scan failed).
+    /// Per type of a chunk, the ids already in its stream with their positions (`None` where
+    /// the scan failed).
     async fn landed_ids(
         &self,
         chunk: &[(Event, String)],
-    ) -> HashMap<String, Option<HashSet<String>>> {
+    ) -> HashMap<String, Option<HashMap<String, Position>>> {
         let not_before = chunk
             .iter()
             .map(|(event, _)| event.time_millis())
@@ -314,7 +343,7 @@ impl Bus {
     }
 
     /// Appends with retry; `look_first` when an earlier attempt (a chunk) may have landed.
-    async fn append_prepared(
+    pub(crate) async fn append_prepared(
         &self,
         mut event: Event,
         payload: String,

@@ -18,6 +18,7 @@
 //! - `position`: [`Position`] (a stream entry id), [`Start`] and [`Bound`].
 //! - `config`: [`BusBuilder`] and URL parsing. `retry`: [`RetryPolicy`].
 //! - `bus`: [`Bus`]: emit with retry and dead letters, subscribe, history, close.
+//!   `batcher`: group commit of concurrent emits into one pipeline.
 //! - `subscription`: replay-then-follow from per-stream cursors; [`Subscription`].
 //! - `merge`: decoding entries and merging streams in emit order. `history`: [`HistoryQuery`]. `dead_letter`: [`DeadLetter`]. `metrics`: [`MetricsSnapshot`].
 //! - `backend/`: `memory` and `redis` (+ `redis_hub` for pub/sub, `redis_reply` for parsing),
@@ -27,6 +28,7 @@
 //! The wire format is documented in `docs/wire-format.md`.
 
 mod backend;
+mod batcher;
 mod bus;
 mod config;
 mod dead_letter;

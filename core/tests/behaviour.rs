@@ -27,6 +27,7 @@ on_both_backends!(
     closing_ends_subscriptions_and_refuses_further_calls,
     emit_many_validates_everything_before_writing,
     emit_many_in_chunks_stores_each_event_once_in_order,
+    concurrent_emits_each_land_once_at_the_position_they_report,
     metrics_count_emits_and_deliveries_per_type,
     namespaces_keep_buses_apart,
 );
@@ -449,6 +450,34 @@ async fn emit_many_in_chunks_stores_each_event_once_in_order(harness: Harness) {
             stored_ids, expected,
             "{event_type}: each once, in emit order"
         );
+    }
+}
+
+/// Emits made at the same moment share pipelines on Redis (group commit); each must still come
+/// back with its own id and the position its event landed at.
+async fn concurrent_emits_each_land_once_at_the_position_they_report(harness: Harness) {
+    let bus = harness.builder().build().await.unwrap();
+    let emits = (0..1_200u64).map(|n| {
+        let event_type = if n % 3 == 0 { "group.a" } else { "group.b" };
+        bus.emit_event(event_type, json!(n), EmitOptions::default())
+    });
+    let emitted: Vec<_> = futures_util::future::join_all(emits)
+        .await
+        .into_iter()
+        .map(|result| result.unwrap())
+        .collect();
+    let stored = bus
+        .history("group.*", HistoryQuery::new().limit(10_000))
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), emitted.len(), "each event once");
+    let by_id: std::collections::HashMap<&str, &tidings::Event> =
+        stored.iter().map(|e| (e.id.as_str(), e)).collect();
+    for event in &emitted {
+        let landed = by_id[event.id.as_str()];
+        assert_eq!(landed.position, event.position, "{}", event.id);
+        assert_eq!(landed.event_type, event.event_type);
+        assert_eq!(landed.data, event.data);
     }
 }
 

@@ -215,6 +215,47 @@ async fn emits_that_run_out_of_attempts_are_dead_lettered_then_redriven() {
 }
 
 #[tokio::test]
+async fn a_failed_batch_of_concurrent_emits_lands_every_good_event_once() {
+    let mut harness = Harness::redis();
+    let bus = harness
+        .builder()
+        .retry(RetryPolicy::none())
+        .build()
+        .await
+        .unwrap();
+    harness
+        .server()
+        .command(&["SET", "stream:batch.bad", "not a stream"])
+        .expect("SET");
+    // Emits made at once share pipelines; the one whose XADD fails fails its batch, and the
+    // others of that batch must each land exactly once all the same.
+    let emits = (0..600u64).map(|n| {
+        let event_type = if n == 300 { "batch.bad" } else { "batch.good" };
+        bus.emit(event_type, json!(n))
+    });
+    let results = futures_util::future::join_all(emits).await;
+    for (n, result) in results.iter().enumerate() {
+        match result {
+            Err(err) if n == 300 => assert_eq!(err.kind(), ErrorKind::Backend, "{err}"),
+            Err(err) => panic!("emit {n} failed: {err}"),
+            Ok(_) if n == 300 => panic!("the bad emit succeeded"),
+            Ok(_) => {}
+        }
+    }
+    let stored = bus
+        .history("batch.good", HistoryQuery::new().limit(10_000))
+        .await
+        .unwrap();
+    let mut numbers: Vec<u64> = stored.iter().map(|e| e.data.as_u64().unwrap()).collect();
+    numbers.sort_unstable();
+    let expected: Vec<u64> = (0..600).filter(|n| *n != 300).collect();
+    assert_eq!(numbers, expected, "each good event once, none twice");
+    let letters = bus.dead_letters();
+    assert_eq!(letters.len(), 1);
+    assert_eq!(letters[0].event_type, "batch.bad");
+}
+
+#[tokio::test]
 async fn a_failed_emit_many_chunk_lands_every_good_event_once() {
     let mut harness = Harness::redis();
     let bus = harness

@@ -13,7 +13,7 @@ use crate::envelope::envelope_id;
 use crate::error::Result;
 use crate::grammar::Pattern;
 use crate::position::{system_time_ms, Position};
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::time::SystemTime;
 use watch::Watch;
 
@@ -101,23 +101,23 @@ impl Backend {
         }
     }
 
-    /// The ids of every event in `event_type`'s stream appended at or after `not_before_ms`:
-    /// one scan that tells which events of a failed batch did land.
+    /// The id and position of every event in `event_type`'s stream appended at or after
+    /// `not_before_ms`: one scan that tells which events of a failed batch did land, and where.
     pub(crate) async fn ids_since(
         &self,
         event_type: &str,
         not_before_ms: u64,
-    ) -> Result<HashSet<String>> {
+    ) -> Result<HashMap<String, Position>> {
         const PAGE: usize = 1024;
         let first = Position::new(not_before_ms, 0);
         let mut last = Position::new(u64::MAX, u64::MAX);
-        let mut ids = HashSet::new();
+        let mut ids = HashMap::new();
         loop {
             let page = self.range(event_type, first, last, PAGE, true).await?;
-            ids.extend(
-                page.iter()
-                    .filter_map(|entry| entry.payload.as_deref().and_then(envelope_id)),
-            );
+            ids.extend(page.iter().filter_map(|entry| {
+                let id = entry.payload.as_deref().and_then(envelope_id)?;
+                Some((id, entry.position))
+            }));
             match page.last() {
                 Some(oldest) if page.len() == PAGE && oldest.position > first => {
                     last = oldest.position.predecessor()
