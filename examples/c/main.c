@@ -107,11 +107,12 @@ int main(void) {
   printf("[c] history of '*' (newest first): %zu events\n", count);
   for (i = 0; i < count; i++) {
     const tidings_event *event = NULL;
-    const char *type = "", *data = "";
+    const char *type = "", *data = "", *source = "";
     tidings_event_list_get(history, i, &event);
     tidings_event_type(event, &type);
     tidings_event_data(event, &data);
-    printf("[c]   %s %s\n", type, data);
+    tidings_event_source(event, &source);
+    printf("[c]   %-16s from %-16s %s\n", type, source, data);
   }
   tidings_event_list_free(history);
   tidings_bus_free(bus);

@@ -30,7 +30,7 @@ unsubscribe()
 
 const history = await bus.history('*', { limit: 10 })
 console.log(`[node] history of '*' (newest first): ${history.length} events`)
-for (const event of history) console.log(`[node]   ${event.type} ${JSON.stringify(event.data)}`)
+for (const event of history) console.log(`[node]   ${event.type.padEnd(16)} from ${event.source.padEnd(16)} ${JSON.stringify(event.data)}`)
 const emitted = Object.values(bus.metrics().types).reduce((sum, figures) => sum + figures.emitted, 0)
 console.log(`[node] metrics: ${emitted} events emitted by this process`)
 await bus.close()

@@ -40,7 +40,7 @@ async def main() -> None:
         history = await bus.history("*", limit=10)
         print(f"[python] history of '*' (newest first): {len(history)} events")
         for event in history:
-            print(f"[python]   {event.type} {event.data}")
+            print(f"[python]   {event.type:<16} from {event.source:<16} {event.data}")
         emitted = sum(figures["emitted"] for figures in bus.metrics()["types"].values())
         print(f"[python] metrics: {emitted} events emitted by this process")
 

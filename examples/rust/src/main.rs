@@ -60,7 +60,10 @@ async fn main() -> tidings::Result<()> {
         history.len()
     );
     for event in &history {
-        println!("[rust]   {} {}", event.event_type, event.data);
+        println!(
+            "[rust]   {:<16} from {:<16} {}",
+            event.event_type, event.source, event.data
+        );
     }
     let emitted: u64 = bus.metrics().types.values().map(|m| m.emitted).sum();
     println!("[rust] metrics: {emitted} events emitted by this process");
