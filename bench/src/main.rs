@@ -1,14 +1,19 @@
 //! `tidings-bench` (what `make bench` runs): the Performance section of DESIGN.md. Starts a
 //! private redis-server (or uses `TIDINGS_BENCH_URL`), runs every measurement R times in
-//! interleaved rounds, and prints a Markdown table of medians plus the core issue's targets.
+//! interleaved rounds: the core's (with the server's CPU use around each), then one run of each
+//! binding's bench that is built (Python, Node, C: bindings.rs) on the same server. Prints one
+//! Markdown table of medians plus the targets of the core issue and of the bindings' issues.
 //!
-//!   tidings-bench [--runs N] [--quick] [--in-flight stream|spawn] [--only TEXT]
+//!   tidings-bench [--runs N] [--quick] [--in-flight stream|spawn] [--only TEXT] [--no-bindings]
 //!   tidings-bench latency-subscriber <url> <count> [skip]   (children of the latency test;
 //!   tidings-bench raw-latency-subscriber <url> <count> [skip]  not for people)
 //!
-//! `--quick`: small counts, one run (a smoke check). `--only TEXT`: only rows whose contender
-//! and description contain TEXT (redis-benchmark rows always run). The rows are in rows.rs.
+//! `--quick`: small counts, one run (a smoke check; the bindings' benches get
+//! `TIDINGS_BENCH_QUICK=1`). `--only TEXT`: only rows whose contender and description contain
+//! TEXT (redis-benchmark rows always run; the bindings' benches still run whole, and their rows
+//! are filtered the same way). `--no-bindings`: the core rows alone. The rows are in rows.rs.
 
+mod bindings;
 mod core;
 mod latency;
 mod machine;
@@ -40,6 +45,9 @@ pub struct Options {
     pub spawn_in_flight: bool,
     /// Only rows whose "contender what" contains this (redis-benchmark rows always run).
     pub only: Option<String>,
+    pub quick: bool,
+    /// Run the bindings' benches too (not with `--no-bindings`).
+    pub bindings: bool,
 }
 
 impl Options {
@@ -53,7 +61,8 @@ impl Options {
         let mut args = args.iter();
         while let Some(arg) = args.next() {
             match arg.as_str() {
-                "--quick" => {}
+                "--quick" => options.quick = true,
+                "--no-bindings" => options.bindings = false,
                 "--runs" => options.runs = args.next().ok_or("--runs needs N")?.parse()?,
                 "--only" => options.only = Some(args.next().ok_or("--only needs text")?.clone()),
                 "--in-flight" => match args.next().map(String::as_str) {
@@ -94,6 +103,8 @@ impl Options {
             latency_warmup: warm,
             spawn_in_flight: false,
             only: None,
+            quick: false,
+            bindings: true,
         }
     }
 }
@@ -138,31 +149,61 @@ fn bench(options: Options) -> BenchResult<()> {
         });
     }
     let mut samples: Vec<Vec<Vec<f64>>> = measurements.iter().map(|_| Vec::new()).collect();
+    let mut server_cpu: Vec<Vec<f64>> = measurements.iter().map(|_| Vec::new()).collect();
+    let mut bindings = if options.bindings {
+        bindings::prepare()
+    } else {
+        Vec::new()
+    };
     let started = machine::Ticks::now();
     for round in 1..=options.runs {
-        for (m, samples) in measurements.iter_mut().zip(&mut samples) {
+        for ((m, samples), cpu) in measurements
+            .iter_mut()
+            .zip(&mut samples)
+            .zip(&mut server_cpu)
+        {
             target.reset(&m.keys)?;
-            let sample = (m.run)().map_err(|err| format!("{} / {}: {err}", m.contender, m.what))?;
+            let (sample, percent) = target.with_server_cpu(&mut m.run);
+            let sample = sample.map_err(|err| format!("{} / {}: {err}", m.contender, m.what))?;
             eprintln!(
-                "run {round}/{}: {} / {}: {sample:.1?}",
+                "run {round}/{}: {} / {}: {sample:.1?}, server CPU {percent:.0?}%",
                 options.runs, m.contender, m.what
             );
             samples.push(sample);
+            cpu.extend(percent);
+        }
+        for (binding, status) in &mut bindings {
+            let progress = format!("run {round}/{}", options.runs);
+            status.run_round(binding, target.url(), options.quick, &progress);
         }
     }
-    let others = machine::Ticks::now().others_percent_since(&started);
-    let outcomes: Vec<Outcome> = measurements
+    let mut outcomes: Vec<Outcome> = measurements
         .into_iter()
         .zip(samples)
-        .map(|(m, samples)| Outcome {
+        .zip(server_cpu)
+        .map(|((m, samples), cpu)| Outcome {
             figures: (0..samples[0].len())
                 .map(|i| Summary::of(&samples.iter().map(|s| s[i]).collect::<Vec<_>>()))
                 .collect(),
-            contender: m.contender,
+            contender: m.contender.to_owned(),
             what: m.what,
             role: m.role,
+            server_cpu: (cpu.len() == options.runs).then(|| Summary::of(&cpu)),
+            note: None,
         })
         .collect();
+    let core_rows = outcomes.len();
+    for (binding, status) in &bindings {
+        if let bindings::Status::Ran(rows) = status {
+            let mut rows =
+                binding.outcomes(rows, &outcomes[..core_rows], options.runs, options.quick);
+            if let Some(only) = &options.only {
+                rows.retain(|o| format!("{} {}", o.contender, o.what).contains(only));
+            }
+            outcomes.extend(rows);
+        }
+    }
+    let others = machine::Ticks::now().others_percent_since(&started);
     let server = if target.is_private() {
         "private"
     } else {
@@ -172,7 +213,9 @@ fn bench(options: Options) -> BenchResult<()> {
     println!("\n## tidings bench\n");
     println!(
         "{} cores ({idle:.0}% idle before start; other processes used {others:.0}% of the CPUs \
-         during the run), redis-server {} ({server}); {} run(s) per row, interleaved; medians.",
+         during the run), redis-server {} ({server}); {} run(s) per row, interleaved (each round: \
+         the core's rows, then one run of each binding's bench); medians. Server CPU: redis-server's, % of one core, core rows \
+         only.",
         machine::cores(),
         target.server_version(),
         options.runs
@@ -183,8 +226,19 @@ fn bench(options: Options) -> BenchResult<()> {
     );
     report::print_table(&outcomes, options.runs, core::CONTENDER);
     report::print_core_targets(&outcomes, core::CONTENDER);
+    for (binding, status) in &bindings {
+        binding.print_targets(status, &outcomes[..core_rows]);
+    }
     for flavor in &flavors {
         flavor.rt.block_on(flavor.bus.close());
+    }
+    let failed: Vec<&str> = bindings
+        .iter()
+        .filter(|(_, status)| matches!(status, bindings::Status::Failed(_)))
+        .map(|(binding, _)| binding.language)
+        .collect();
+    if !failed.is_empty() {
+        return Err(format!("the {} bench(es) failed (see above)", failed.join(", ")).into());
     }
     Ok(())
 }

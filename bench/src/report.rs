@@ -1,6 +1,6 @@
-//! The results table. Every contender contributes `Measurement`s with a `Role`; the role says
-//! which redis-benchmark figure a row is compared with, so rows for more contenders (Python,
-//! Node, C bindings, the clients their users would pick instead) are added without touching this.
+//! The results table. Every contender contributes `Measurement`s (or, for the bindings' benches,
+//! `Outcome`s made in bindings.rs) with a `Role`; the role says which redis-benchmark figure a
+//! row is compared with, and an outcome's `note` adds the comparison its issue's target is about.
 
 use crate::stats::{thousands, Summary};
 use crate::BenchResult;
@@ -17,7 +17,9 @@ pub enum Role {
     Batch,
     /// A contender's awaited one-at-a-time emits (events/s), compared with `-c 1 -P 1`.
     OneAtATime,
-    /// Emit-to-subscriber latency: the run returns [p50, p99, max] in µs.
+    /// Events/s a subscriber receives (bindings' benches); compared with nothing here.
+    Receive,
+    /// Emit-to-subscriber latency: the run returns [p50, p99, max] in µs (bindings: [p50, p99]).
     Latency,
 }
 
@@ -33,10 +35,14 @@ pub struct Measurement<'a> {
 
 /// A measured row: a summary per figure.
 pub struct Outcome {
-    pub contender: &'static str,
+    pub contender: String,
     pub what: String,
     pub role: Role,
     pub figures: Vec<Summary>,
+    /// redis-server's CPU use during the measurement, in percent of one core.
+    pub server_cpu: Option<Summary>,
+    /// The comparison this row's issue target is about (appended to the redis-benchmark one).
+    pub note: Option<String>,
 }
 
 /// The median of the best pipelined redis-benchmark row, and of `-c 1 -P 1`.
@@ -58,23 +64,29 @@ fn percent(value: f64, of: Option<f64>) -> Option<f64> {
 /// Prints the table; `core`'s latency rows name their target.
 pub fn print_table(outcomes: &[Outcome], runs: usize, core: &str) {
     let (limit, single) = baselines(outcomes);
-    println!("| contender | what | median of {runs} | min – max | vs redis-benchmark |");
-    println!("|---|---|---:|---:|---|");
+    println!(
+        "| contender | what | median of {runs} | min – max | server CPU | vs redis-benchmark · \
+         issue target |"
+    );
+    println!("|---|---|---:|---:|---:|---|");
     for o in outcomes {
         let f = &o.figures;
         let (value, range, versus) = match o.role {
             Role::Latency => (
                 format!(
-                    "p50 {} µs · p99 {} µs · max {} µs",
+                    "p50 {} µs · p99 {} µs{}",
                     thousands(f[0].median),
                     thousands(f[1].median),
-                    thousands(f[2].median)
+                    f.get(2).map_or(String::new(), |max| format!(
+                        " · max {} µs",
+                        thousands(max.median)
+                    ))
                 ),
                 format!("p99 {} – {} µs", thousands(f[1].min), thousands(f[1].max)),
                 if o.contender == core {
                     "target: p99 ≤ 1,000 µs".to_owned()
                 } else {
-                    "(reference)".to_owned()
+                    o.note.clone().unwrap_or_else(|| "(reference)".to_owned())
                 },
             ),
             role => {
@@ -86,12 +98,20 @@ pub fn print_table(outcomes: &[Outcome], runs: usize, core: &str) {
                         .map_or("—".into(), |p| format!("{p:.0}% of `-c 1 -P 1`")),
                     _ => String::new(),
                 };
+                let versus = match (versus.is_empty(), &o.note) {
+                    (_, None) => versus,
+                    (true, Some(note)) => note.clone(),
+                    (false, Some(note)) => format!("{versus} · {note}"),
+                };
                 let range = format!("{} – {}", thousands(f[0].min), thousands(f[0].max));
                 (format!("{}/s", thousands(f[0].median)), range, versus)
             }
         };
+        let cpu = o
+            .server_cpu
+            .map_or("—".to_owned(), |cpu| format!("{:.0}%", cpu.median));
         println!(
-            "| {} | {} | {value} | {range} | {versus} |",
+            "| {} | {} | {value} | {range} | {cpu} | {versus} |",
             o.contender, o.what
         );
     }

@@ -1,7 +1,10 @@
 //! The Redis server every contender runs against: a private redis-server started for this run
-//! (never the machine's shared one on 6379), or the server `TIDINGS_BENCH_URL` names.
+//! (never the machine's shared one on 6379), or the server `TIDINGS_BENCH_URL` names. Also
+//! measures the server's own CPU use around a measurement, so the table shows when the server
+//! itself is the bottleneck.
 
 use crate::BenchResult;
+use std::time::Instant;
 use tidings_testkit::RedisServer;
 
 pub struct Target {
@@ -51,5 +54,34 @@ impl Target {
                     .find_map(|line| line.strip_prefix("redis_version:").map(str::to_owned))
             })
             .unwrap_or_else(|| "unknown".to_owned())
+    }
+
+    /// Runs `work` and returns its result with the server's CPU use meanwhile, in percent of
+    /// one core (None when `INFO cpu` cannot be read).
+    pub fn with_server_cpu<T>(&self, work: impl FnOnce() -> T) -> (T, Option<f64>) {
+        let before = self.server_cpu_seconds();
+        let started = Instant::now();
+        let result = work();
+        let elapsed = started.elapsed().as_secs_f64();
+        let after = self.server_cpu_seconds();
+        let percent = before
+            .zip(after)
+            .map(|(before, after)| 100.0 * (after - before) / elapsed);
+        (result, percent)
+    }
+
+    /// The server process's user + system CPU seconds, all its threads (`INFO cpu`:
+    /// getrusage, µs resolution; /proc/<pid>/stat would give the same in 10 ms ticks).
+    fn server_cpu_seconds(&self) -> Option<f64> {
+        let mut connection = redis::Client::open(self.url.as_str())
+            .and_then(|client| client.get_connection())
+            .ok()?;
+        let info: String = redis::cmd("INFO").arg("cpu").query(&mut connection).ok()?;
+        let field = |name: &str| {
+            info.lines()
+                .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
+                .and_then(|value| value.trim().parse::<f64>().ok())
+        };
+        Some(field("used_cpu_user")? + field("used_cpu_sys")?)
     }
 }
