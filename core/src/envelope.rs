@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::time::SystemTime;
 
+/// The buffer an envelope is written into starts this big (a ~100-byte payload gives ~300).
+const ENVELOPE_CAPACITY: usize = 512;
+
 /// The CloudEvents version written in `specversion`.
 pub const SPEC_VERSION: &str = "1.0";
 /// The version given to events emitted without one (and to seed events, which carry none).
@@ -201,7 +204,11 @@ impl Event {
                 .map(|p| p.to_string()),
             data: &self.data,
         };
-        serde_json::to_string(&envelope).expect("a JSON value always serialises")
+        // Sized for a typical envelope up front: growing the buffer as serde writes was a
+        // sixth of an emit's client instructions (callgrind).
+        let mut json = Vec::with_capacity(ENVELOPE_CAPACITY);
+        serde_json::to_writer(&mut json, &envelope).expect("a JSON value always serialises");
+        String::from_utf8(json).expect("serde_json writes UTF-8")
     }
 
     /// Reads an envelope: CloudEvents JSON as tidings writes it, or the seed's shape. The

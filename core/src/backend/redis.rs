@@ -17,6 +17,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 use tokio::sync::OnceCell;
 
+/// Bytes of a command besides its key and payload (name, other arguments, their lengths).
+const COMMAND_OVERHEAD: usize = 64;
+
 /// The key and channel names of one namespace.
 #[derive(Debug, Clone)]
 pub(crate) struct KeyLayout {
@@ -162,7 +165,9 @@ impl RedisBackend {
             unregistered.dedup();
             unregistered
         };
-        let mut pipe = redis::pipe();
+        // Buffers sized up front: growing them argument by argument was a tenth of an emit's
+        // client instructions (callgrind).
+        let mut pipe = redis::Pipeline::with_capacity(2 * entries.len() + 1);
         if !unregistered.is_empty() {
             pipe.cmd("SADD")
                 .arg(self.keys.registry())
@@ -170,15 +175,20 @@ impl RedisBackend {
                 .ignore();
         }
         for (event_type, payload) in entries {
-            let xadd = pipe.cmd("XADD").arg(self.keys.stream(event_type));
+            let stream = self.keys.stream(event_type);
+            let mut xadd =
+                redis::Cmd::with_capacity(8, COMMAND_OVERHEAD + stream.len() + payload.len());
+            xadd.arg("XADD").arg(stream);
             if let Some(max_len) = self.max_stream_len {
                 xadd.arg("MAXLEN").arg("~").arg(max_len);
             }
             xadd.arg("*").arg("event").arg(*payload);
-            pipe.cmd("PUBLISH")
-                .arg(self.keys.channel(event_type))
-                .arg(*payload)
-                .ignore();
+            pipe.add_command(xadd);
+            let channel = self.keys.channel(event_type);
+            let mut publish =
+                redis::Cmd::with_capacity(3, COMMAND_OVERHEAD + channel.len() + payload.len());
+            publish.arg("PUBLISH").arg(channel).arg(*payload);
+            pipe.add_command(publish).ignore();
         }
         let ids: Vec<redis::Value> = self.query(async |c| pipe.query_async(c).await).await?;
         if !unregistered.is_empty() {
