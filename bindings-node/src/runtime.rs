@@ -263,22 +263,12 @@ pub(crate) fn value<V: ToNapiValue>(env: &Env, value: V) -> napi::Result<sys::na
     unsafe { V::to_napi_value(env.raw(), value) }
 }
 
-/// The addon's Tokio runtime, shared by every JavaScript thread: a current-thread runtime on
-/// one thread of its own. On a small machine it beats a work-stealing pool (fewer wake-ups and
-/// thread hops per emit), and the core's work per event is small.
+/// The addon's Tokio runtime, shared by every JavaScript thread: the core's background runtime
+/// (a current-thread runtime on one thread of its own; see `tidings::start_background_runtime`).
 fn tokio() -> &'static tokio::runtime::Handle {
     static RUNTIME: OnceLock<tokio::runtime::Handle> = OnceLock::new();
     RUNTIME.get_or_init(|| {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("the tidings runtime starts");
-        let handle = runtime.handle().clone();
-        std::thread::Builder::new()
-            .name("tidings".into())
-            .spawn(move || runtime.block_on(std::future::pending::<()>()))
-            .expect("the tidings runtime thread starts");
-        handle
+        tidings::start_background_runtime("tidings").expect("the tidings runtime starts")
     })
 }
 

@@ -19,37 +19,33 @@ use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::sync::{mpsc, Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
-use tokio::runtime::{Handle, Runtime};
+use tokio::runtime::Handle;
 use tokio::task::JoinHandle;
 
 /// How often a blocking call wakes up to let Python run its signal handlers (Ctrl-C).
 pub(crate) const SIGNAL_CHECK_INTERVAL: Duration = Duration::from_millis(50);
 
-/// The runtime of this process, with the pid it was built in. A forked child builds its own:
-/// the parent's worker threads do not exist there.
-static RUNTIME: Mutex<Option<(u32, &'static Runtime)>> = Mutex::new(None);
+/// The runtime of this process (the core's background runtime), with the pid it was started
+/// in. A forked child starts its own: the parent's runtime thread does not exist there.
+static RUNTIME: Mutex<Option<(u32, Handle)>> = Mutex::new(None);
 
-/// A handle to this process's runtime, built on first use.
+/// A handle to this process's runtime, started on first use.
 fn handle() -> PyResult<Handle> {
     let mut slot = RUNTIME.lock().unwrap_or_else(PoisonError::into_inner);
     let pid = std::process::id();
-    if let Some((owner, runtime)) = *slot {
-        if owner == pid {
-            return Ok(runtime.handle().clone());
+    if let Some((owner, handle)) = &*slot {
+        if *owner == pid {
+            return Ok(handle.clone());
         }
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .thread_name("tidings")
-        .enable_all()
-        .build()
-        .map_err(|err| {
-            PyRuntimeError::new_err(format!("cannot start the tidings runtime: {err}"))
-        })?;
-    // Leaked on purpose: a runtime is never shut down, and a parent's runtime must never be
-    // dropped in a child, where its threads are gone.
-    let runtime: &'static Runtime = Box::leak(Box::new(runtime));
-    *slot = Some((pid, runtime));
-    Ok(runtime.handle().clone())
+    // A parent's runtime is never shut down in a child: its handle is only forgotten.
+    let handle = tidings::start_background_runtime("tidings").map_err(|err| {
+        PyRuntimeError::new_err(format!("cannot start the tidings runtime: {err}"))
+    })?;
+    if let Some((_, parents)) = slot.replace((pid, handle.clone())) {
+        std::mem::forget(parents);
+    }
+    Ok(handle)
 }
 
 /// Runs a future on the runtime in the background.

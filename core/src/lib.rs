@@ -23,11 +23,13 @@
 //! - `merge`: decoding entries and merging streams in emit order. `history`: [`HistoryQuery`]. `dead_letter`: [`DeadLetter`]. `metrics`: [`MetricsSnapshot`].
 //! - `backend/`: `memory` and `redis` (+ `redis_hub` for pub/sub, `redis_reply` for parsing),
 //!   behind one enum; `watch` carries live change notices from either to subscriptions.
-//! - `sse`: Server-Sent Events framing for the bindings' SSE helpers.
+//! - `sse`: Server-Sent Events framing for the bindings' SSE helpers. `background`: the
+//!   runtime thread the bindings run the core on.
 //!
 //! The wire format is documented in `docs/wire-format.md`.
 
 mod backend;
+mod background;
 mod batcher;
 mod bus;
 mod config;
@@ -43,6 +45,7 @@ mod retry;
 mod sse;
 mod subscription;
 
+pub use background::start_background_runtime;
 pub use bus::{Bus, EmitRequest};
 pub use config::{BusBuilder, DEFAULT_MAX_EVENT_SIZE};
 pub use dead_letter::{DeadLetter, RedriveReport};
