@@ -218,8 +218,10 @@ impl Bus {
                 Err(err) => results.push(Some(Err(err))),
             }
         }
-        for chunk in prepared.chunks(EMIT_MANY_CHUNK) {
-            let (slots, chunk): (Vec<usize>, Vec<(Event, String)>) = chunk.iter().cloned().unzip();
+        let mut prepared = prepared.into_iter().peekable();
+        while prepared.peek().is_some() {
+            let (slots, chunk): (Vec<usize>, Vec<(Event, String)>) =
+                prepared.by_ref().take(EMIT_MANY_CHUNK).unzip();
             for (slot, result) in slots.into_iter().zip(self.append_chunk_each(chunk).await) {
                 results[slot] = Some(result);
             }
@@ -534,6 +536,28 @@ mod tests {
     use super::*;
     use serde_json::json;
     use std::sync::atomic::Ordering;
+
+    #[tokio::test]
+    async fn emit_each_over_several_chunks_answers_each_request_in_place() {
+        let bus = Bus::connect("memory://").await.unwrap();
+        let requests = (0..1_201)
+            .map(|n| {
+                let event_type = if n == 600 { "bad type" } else { "order.placed" };
+                EmitRequest::new(event_type, json!(n))
+            })
+            .collect();
+        let results = bus.emit_each(requests).await;
+        assert_eq!(results.len(), 1_201);
+        assert!(results[600].is_err());
+        let stored = bus
+            .history("order.placed", HistoryQuery::new().limit(2_000))
+            .await
+            .unwrap();
+        let by_id: HashMap<&str, &Event> = stored.iter().map(|e| (e.id.as_str(), e)).collect();
+        for (n, result) in results.iter().enumerate().filter(|(n, _)| *n != 600) {
+            assert_eq!(by_id[result.as_ref().unwrap().as_str()].data, json!(n));
+        }
+    }
 
     #[tokio::test]
     async fn emit_each_fails_only_the_invalid_requests() {
