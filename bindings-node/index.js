@@ -39,12 +39,27 @@ function defaultOnError(error, event, pattern) {
   console.error(`tidings: the subscription to ${JSON.stringify(pattern)} failed ${where}:`, error)
 }
 
+/**
+ * A batch from the native side (one JSON array text, or `null` at the end) as event objects:
+ * `time` becomes a `Date`, and `subject` and `metadata` are `undefined` when the emitter gave none.
+ */
+function decodeBatch(text) {
+  if (text === null || text === undefined) return null
+  const events = JSON.parse(text)
+  for (const event of events) {
+    event.time = new Date(event.time)
+    if (!('subject' in event)) event.subject = undefined
+    if (!('metadata' in event)) event.metadata = undefined
+  }
+  return events
+}
+
 /** Feeds a subscription's batches to `listener`, one event at a time, until it ends. */
 async function deliver(subscription, listener, isActive, report) {
   for (;;) {
     let batch
     try {
-      batch = await subscription.nextBatch()
+      batch = decodeBatch(await subscription.nextBatch())
     } catch (error) {
       if (error?.code !== 'TIDINGS_CLOSED') report(error)
       return
@@ -66,7 +81,7 @@ async function deliver(subscription, listener, isActive, report) {
 async function* iterate(subscription) {
   try {
     for (;;) {
-      const batch = await subscription.nextBatch()
+      const batch = decodeBatch(await subscription.nextBatch())
       if (batch === null) return
       yield* batch
     }

@@ -39,8 +39,11 @@ export declare class NativeSubscription {
   nextSseChunk(heartbeatMs: unknown): Promise<Buffer | undefined | null>
   /** Resolves once the subscription is established (at once if it was closed first). */
   ready(): Promise<undefined>
-  /** The next batch of events, or `null` once the subscription or the bus is closed. */
-  nextBatch(): Promise<unknown[] | undefined | null>
+  /**
+   * The next batch of events as one JSON array text (`decodeBatch` in `index.js` reads it),
+   * or `null` once the subscription or the bus is closed.
+   */
+  nextBatch(): Promise<string | undefined | null>
   /** Unsubscribes; a pending `nextBatch()` resolves to `null`. */
   close(): void
   /** The pattern subscribed to. */

@@ -159,14 +159,15 @@ impl NativeSubscription {
         runtime::promise(env, Ok(work), runtime::value)
     }
 
-    /// The next batch of events, or `null` once the subscription or the bus is closed.
+    /// The next batch of events as one JSON array text (`decodeBatch` in `index.js` reads it),
+    /// or `null` once the subscription or the bus is closed.
     #[napi(catch_unwind)]
     pub fn next_batch<'env>(
         &self,
         env: &'env Env,
-    ) -> napi::Result<PromiseRaw<'env, Option<napi::bindgen_prelude::Array<'env>>>> {
+    ) -> napi::Result<PromiseRaw<'env, Option<String>>> {
         runtime::promise(env, Ok(self.next(None)), |env, next| match next {
-            Next::Events(events) => runtime::value(env, envelope::batch_to_js(env, events)?),
+            Next::Events(events) => runtime::value(env, envelope::batch_json(events)),
             Next::Quiet | Next::Ended => runtime::value(env, Null),
         })
     }

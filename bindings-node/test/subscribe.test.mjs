@@ -69,7 +69,7 @@ for (const backend of setup.list) {
       const sizes = []
       let received = 0
       while (received < 2000) {
-        const batch = await within(subscription.nextBatch(), 'a batch')
+        const batch = JSON.parse(await within(subscription.nextBatch(), 'a batch'))
         assert.ok(Array.isArray(batch))
         sizes.push(batch.length)
         received += batch.length
