@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Iterator
 
 import pytest
 
@@ -117,6 +118,17 @@ def test_async_callbacks_are_refused_on_the_sync_bus(url: str) -> None:
         logging.getLogger("tidings").removeHandler(reported)
 
 
+@pytest.fixture
+def python_ctrl_c() -> Iterator[None]:
+    """Python's own Ctrl-C handler, whatever the test run inherited: a process started in the
+    background by a non-interactive shell ignores SIGINT, and Python then never raises
+    KeyboardInterrupt."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.usefixtures("python_ctrl_c")
 def test_ctrl_c_interrupts_a_blocking_wait_and_loses_nothing(url: str) -> None:
     with tidings.connect_sync(url) as bus:
         events = bus.events("i.*")
