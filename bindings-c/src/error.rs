@@ -3,8 +3,9 @@
 //! panic boundary every exported function runs inside.
 
 use std::cell::RefCell;
-use std::ffi::{c_char, CString};
+use std::ffi::{c_char, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::OnceLock;
 use tidings_core::{Error, ErrorKind};
 
 /// What a call did. 0 is success; 1 to 9 are the core's error codes (`docs/wire-format.md` §8)
@@ -59,24 +60,37 @@ impl tidings_result {
         }
     }
 
-    /// The stable name: the core's (`TIDINGS_INVALID_TYPE`) or the C binding's own.
-    fn name(self) -> &'static std::ffi::CStr {
+    /// The stable name: the core's (`TIDINGS_INVALID_TYPE`, from `ErrorKind::name`) or the C
+    /// binding's own.
+    fn name(self) -> &'static CStr {
         match self {
             tidings_result::Ok => c"TIDINGS_OK",
-            tidings_result::InvalidType => c"TIDINGS_INVALID_TYPE",
-            tidings_result::InvalidPattern => c"TIDINGS_INVALID_PATTERN",
-            tidings_result::InvalidData => c"TIDINGS_INVALID_DATA",
-            tidings_result::Connection => c"TIDINGS_CONNECTION",
-            tidings_result::Timeout => c"TIDINGS_TIMEOUT",
-            tidings_result::Closed => c"TIDINGS_CLOSED",
-            tidings_result::Backend => c"TIDINGS_BACKEND",
-            tidings_result::Config => c"TIDINGS_CONFIG",
-            tidings_result::Internal => c"TIDINGS_INTERNAL",
             tidings_result::NullArgument => c"TIDINGS_NULL_ARGUMENT",
             tidings_result::BufferTooSmall => c"TIDINGS_BUFFER_TOO_SMALL",
             tidings_result::IndexOutOfRange => c"TIDINGS_INDEX_OUT_OF_RANGE",
+            core => core_name(core as u32),
         }
     }
+}
+
+/// The core's name of the error kind with `code`, as C text made once per process.
+fn core_name(code: u32) -> &'static CStr {
+    static NAMES: OnceLock<Vec<(u32, CString)>> = OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        ErrorKind::ALL
+            .iter()
+            .map(|kind| {
+                (
+                    kind.code(),
+                    CString::new(kind.name()).expect("names have no NUL"),
+                )
+            })
+            .collect()
+    });
+    names
+        .iter()
+        .find(|(known, _)| *known == code)
+        .map_or(c"TIDINGS_UNKNOWN", |(_, name)| name.as_c_str())
 }
 
 /// Why a call failed: the result to return and the message kept for `tidings_last_error_message`.
