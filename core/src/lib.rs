@@ -35,6 +35,7 @@ mod bus;
 mod config;
 mod dead_letter;
 mod envelope;
+mod envelope_writer;
 mod error;
 pub mod grammar;
 mod history;
