@@ -497,6 +497,30 @@ impl Goal {
         }
     }
 
+    /// For a goal relative to a contender: what the Rust core itself did in the same role in
+    /// this run (its best flavour), as a multiple of that contender. A binding runs the core
+    /// plus its own conversions, so this is the most the binding could reach; empty when the
+    /// core has no row of this role.
+    fn core_headroom(&self, core: &[Outcome], contender: f64) -> String {
+        let role = METRICS
+            .iter()
+            .find(|(metric, _)| *metric == self.metric)
+            .map(|(_, role)| *role);
+        let best_core = core
+            .iter()
+            .filter(|o| o.contender == CORE && Some(o.role) == role)
+            .map(|o| o.figures[0].median)
+            .max_by(f64::total_cmp);
+        match best_core {
+            Some(rate) => format!(
+                " (the Rust core alone, best flavour: {}/s = {:.2}×)",
+                thousands(rate),
+                rate / contender
+            ),
+            None => String::new(),
+        }
+    }
+
     /// The verdict on this run's medians, or why there is none.
     fn judge(
         &self,
@@ -522,9 +546,10 @@ impl Goal {
                 Ok(Judged {
                     table: format!("{ratio:.2}× {name} ({})", self.short()),
                     list: format!(
-                        "{}/s vs {name} {}/s = {ratio:.2}×",
+                        "{}/s vs {name} {}/s = {ratio:.2}×{}",
                         thousands(ours),
-                        thousands(best)
+                        thousands(best),
+                        self.core_headroom(core, best)
                     ),
                     met: ratio >= times,
                 })
