@@ -5,6 +5,7 @@ use crate::BenchResult;
 use futures_util::{stream, StreamExt, TryStreamExt};
 use std::time::Instant;
 use tidings::{Bus, EmitRequest};
+use tokio::runtime::Handle;
 
 pub const CONTENDER: &str = "tidings (Rust core)";
 pub const SEQUENTIAL_TYPE: &str = "bench.sequential";
@@ -75,4 +76,28 @@ pub async fn in_flight_spawned(bus: &Bus, n: u64) -> BenchResult<f64> {
         task.await??;
     }
     Ok((per_task * IN_FLIGHT as u64) as f64 / started.elapsed().as_secs_f64())
+}
+
+/// Events/s of `n` emits from 256 OS threads, each blocking on one emit at a time with
+/// `Handle::block_on`: the threading model of a C program calling `tidings_emit` from 256
+/// threads (bench/c), without the C API, so the two rows together show what the C layer costs.
+pub fn blocking_threads(handle: &Handle, bus: &Bus, n: u64) -> BenchResult<f64> {
+    let per_thread = n / IN_FLIGHT as u64;
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..IN_FLIGHT as u64)
+            .map(|thread| {
+                scope.spawn(move || {
+                    for seq in thread * per_thread..(thread + 1) * per_thread {
+                        handle.block_on(bus.emit(IN_FLIGHT_TYPE, event_data(seq)))?;
+                    }
+                    Ok::<_, tidings::Error>(())
+                })
+            })
+            .collect();
+        threads
+            .into_iter()
+            .try_for_each(|thread| thread.join().expect("an emitting thread panicked"))
+    })?;
+    Ok((per_thread * IN_FLIGHT as u64) as f64 / started.elapsed().as_secs_f64())
 }

@@ -13,6 +13,9 @@ pub enum Role {
     ServerOneAtATime,
     /// A contender's 256-in-flight emits (events/s), compared with the server limit.
     InFlight,
+    /// 256 OS threads each blocking on one emit at a time (the C API's model), compared with
+    /// the server limit; judged only by the C binding's same-model comparison.
+    InFlightThreads,
     /// A contender's batch API (events/s), compared with the server limit but judged by no target.
     Batch,
     /// A contender's awaited one-at-a-time emits (events/s), compared with `-c 1 -P 1`.
@@ -92,8 +95,10 @@ pub fn print_table(outcomes: &[Outcome], runs: usize, core: &str) {
             role => {
                 let versus = match role {
                     Role::ServerPipelined if Some(f[0].median) == limit => "server limit".into(),
-                    Role::InFlight | Role::Batch => percent(f[0].median, limit)
-                        .map_or("—".into(), |p| format!("{p:.0}% of server limit")),
+                    Role::InFlight | Role::InFlightThreads | Role::Batch => {
+                        percent(f[0].median, limit)
+                            .map_or("—".into(), |p| format!("{p:.0}% of server limit"))
+                    }
                     Role::OneAtATime => percent(f[0].median, single)
                         .map_or("—".into(), |p| format!("{p:.0}% of `-c 1 -P 1`")),
                     _ => String::new(),

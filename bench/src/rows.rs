@@ -103,6 +103,26 @@ pub fn measurements<'a>(
             }),
         });
     }
+    // Only on the multi-thread runtime, as the C binding runs: a current-thread runtime is
+    // driven by the thread that blocks on it, and here no thread does.
+    for f in flavors.iter().filter(|f| f.name == "multi-thread") {
+        rows.push(Measurement {
+            contender: core::CONTENDER,
+            what: format!(
+                "emit, 256 threads each blocking (Handle::block_on), {}",
+                f.name
+            ),
+            role: Role::InFlightThreads,
+            keys: vec!["stream:bench.inflight"],
+            run: Box::new(move || {
+                Ok(vec![core::blocking_threads(
+                    f.rt.handle(),
+                    &f.bus,
+                    n_flight,
+                )?])
+            }),
+        });
+    }
     for f in flavors {
         rows.push(Measurement {
             contender: core::CONTENDER,
