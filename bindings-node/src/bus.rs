@@ -5,15 +5,13 @@ use crate::envelope;
 use crate::error;
 use crate::json;
 use crate::options::{self, Options};
-use crate::runtime;
+use crate::runtime::{self, Completion};
 use crate::subscription::NativeSubscription;
 use napi::bindgen_prelude::{Array, Env, Object, PromiseRaw, Unknown};
 use napi::{JsValue, ValueType};
 use napi_derive::napi;
-use std::future::Future;
 use std::sync::{Arc, Mutex};
 use tidings::{EmitOptions, EmitRequest, Error, ErrorKind, Pattern, Result};
-use tokio::sync::oneshot;
 
 /// A connected bus.
 #[napi]
@@ -24,7 +22,8 @@ pub struct NativeBus {
 
 /// Emits made from JavaScript and not yet handed to the core. They go to the core as one batch
 /// (`Bus::emit_each`: one round trip, each emit with its own outcome) whenever the runtime
-/// thread gets to them, so emits made at the same moment share a round trip.
+/// thread gets to them, so emits made at the same moment share a round trip; the batch then
+/// settles its promises itself, with no task or channel per emit.
 #[derive(Default)]
 struct Outbox {
     queued: Mutex<Vec<Queued>>,
@@ -36,7 +35,7 @@ struct Queued {
     event_type: String,
     data: String,
     options: EmitOptions,
-    outcome: oneshot::Sender<Result<String>>,
+    completion: Completion<String>,
 }
 
 impl NativeBus {
@@ -47,50 +46,43 @@ impl NativeBus {
         }
     }
 
-    /// Queues an emit; resolves to its id once its batch is emitted.
+    /// Queues an emit; its promise settles once its batch is emitted.
     fn send(
         &self,
         (event_type, data, options): (String, String, EmitOptions),
-    ) -> impl Future<Output = Result<String>> + Send + 'static {
-        let (sender, outcome) = oneshot::channel();
+        completion: Completion<String>,
+    ) {
         let mut queued = self.outbox.queued.lock().unwrap_or_else(|e| e.into_inner());
         let first = queued.is_empty();
         queued.push(Queued {
             event_type,
             data,
             options,
-            outcome: sender,
+            completion,
         });
         drop(queued);
         if first {
             runtime::spawn(emit_queued(self.bus.clone(), self.outbox.clone()));
         }
-        async move {
-            outcome
-                .await
-                .unwrap_or_else(|_| Err(Error::new(ErrorKind::Internal, "the emit was dropped")))
-        }
     }
 }
 
-/// Emits everything in the outbox as one batch.
+/// Emits everything in the outbox as one batch and settles each emit's promise.
 async fn emit_queued(bus: tidings::Bus, outbox: Arc<Outbox>) {
     let queued = std::mem::take(&mut *outbox.queued.lock().unwrap_or_else(|e| e.into_inner()));
     let mut requests = Vec::with_capacity(queued.len());
-    let mut outcomes = Vec::with_capacity(queued.len());
+    let mut completions = Vec::with_capacity(queued.len());
     for emit in queued {
         match json::from_text(&emit.data, "data", ErrorKind::InvalidData) {
             Ok(data) => {
                 requests.push(EmitRequest::new(emit.event_type, data).options(emit.options));
-                outcomes.push(emit.outcome);
+                completions.push(emit.completion);
             }
-            Err(err) => {
-                let _ = emit.outcome.send(Err(err));
-            }
+            Err(err) => emit.completion.complete(Err(err)),
         }
     }
-    for (outcome, result) in outcomes.into_iter().zip(bus.emit_each(requests).await) {
-        let _ = outcome.send(result);
+    for (completion, result) in completions.into_iter().zip(bus.emit_each(requests).await) {
+        completion.complete(result);
     }
 }
 
@@ -142,9 +134,12 @@ impl NativeBus {
         data: Unknown<'env>,
         options: Option<Unknown<'env>>,
     ) -> napi::Result<PromiseRaw<'env, String>> {
-        let work =
-            emit_arguments(env, event_type, data, options).map(|arguments| self.send(arguments));
-        runtime::promise(env, work, runtime::value)
+        let (promise, completion) = runtime::completion(env, runtime::value)?;
+        match emit_arguments(env, event_type, data, options) {
+            Ok(arguments) => self.send(arguments, completion),
+            Err(err) => completion.reject_now(env, err),
+        }
+        Ok(promise)
     }
 
     /// Emits an event; resolves to the whole event, position included.

@@ -203,17 +203,58 @@ unsafe extern "C" fn finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mu
     let _ = SETTLER.try_with(|slot| slot.borrow_mut().take());
 }
 
-/// A promise for `work`, whose result `to_js` converts on the JavaScript thread (`V` only
-/// names the JavaScript type for the generated declarations). When the arguments could not be
-/// converted (`work` is an error), the promise is rejected at once, so promise-returning
-/// methods never throw.
-pub(crate) fn promise<'env, T, V, F>(
+/// Turns a value into its JavaScript form on the JavaScript thread.
+type ToJs<T> = Box<dyn FnOnce(&Env, T) -> napi::Result<sys::napi_value> + Send>;
+
+/// The settling end of a promise, for work that finishes it directly instead of through a
+/// task of its own (the emit outbox settles a whole batch this way). Dropped unsettled, it
+/// rejects the promise, so no promise is left pending (and no process kept alive).
+pub(crate) struct Completion<T: Send + 'static> {
+    parts: Option<(Arc<Settler>, Deferred, ToJs<T>)>,
+}
+
+impl<T: Send + 'static> Completion<T> {
+    /// Settles the promise with `outcome` (from any thread).
+    pub(crate) fn complete(mut self, outcome: tidings::Result<T>) {
+        if let Some((settler, deferred, to_js)) = self.parts.take() {
+            settler.finished(deferred, settle_with(to_js, outcome));
+        }
+    }
+
+    /// Rejects the promise in this turn of the JavaScript thread (bad arguments).
+    pub(crate) fn reject_now(mut self, env: &Env, err: tidings::Error) {
+        if let Some((settler, deferred, to_js)) = self.parts.take() {
+            settle_all_now(env, &settler, deferred, settle_with(to_js, Err(err)));
+        }
+    }
+}
+
+impl<T: Send + 'static> Drop for Completion<T> {
+    fn drop(&mut self) {
+        if let Some((settler, deferred, to_js)) = self.parts.take() {
+            let dropped = tidings::Error::new(
+                tidings::ErrorKind::Internal,
+                "the work was dropped before it finished",
+            );
+            settler.finished(deferred, settle_with(to_js, Err(dropped)));
+        }
+    }
+}
+
+fn settle_with<T: Send + 'static>(to_js: ToJs<T>, outcome: tidings::Result<T>) -> Settle {
+    Box::new(move |env: &Env| match outcome {
+        Ok(value) => to_js(env, value),
+        Err(err) => Err(error::to_js(env, err)),
+    })
+}
+
+/// A new promise and its settling end; `to_js` converts the result on the JavaScript thread
+/// (`V` only names the JavaScript type for the generated declarations).
+pub(crate) fn completion<'env, T, V>(
     env: &'env Env,
-    work: tidings::Result<F>,
     to_js: impl FnOnce(&Env, T) -> napi::Result<sys::napi_value> + Send + 'static,
-) -> napi::Result<PromiseRaw<'env, V>>
+) -> napi::Result<(PromiseRaw<'env, V>, Completion<T>)>
 where
-    F: Future<Output = tidings::Result<T>> + Send + 'static,
     T: Send + 'static,
 {
     let settler = Settler::get(env)?;
@@ -224,22 +265,31 @@ where
         unsafe { sys::napi_create_promise(env.raw(), &mut deferred, &mut promise) },
         "creating a promise",
     )?;
-    let deferred = Deferred(deferred);
     settler.made(env);
-    let settle = move |outcome: tidings::Result<T>| -> Settle {
-        Box::new(move |env: &Env| match outcome {
-            Ok(value) => to_js(env, value),
-            Err(err) => Err(error::to_js(env, err)),
-        })
+    let completion = Completion {
+        parts: Some((settler, Deferred(deferred), Box::new(to_js))),
     };
+    Ok((PromiseRaw::new(env.raw(), promise), completion))
+}
+
+/// A promise for `work`, whose result `to_js` converts on the JavaScript thread. When the
+/// arguments could not be converted (`work` is an error), the promise is rejected at once, so
+/// promise-returning methods never throw.
+pub(crate) fn promise<'env, T, V, F>(
+    env: &'env Env,
+    work: tidings::Result<F>,
+    to_js: impl FnOnce(&Env, T) -> napi::Result<sys::napi_value> + Send + 'static,
+) -> napi::Result<PromiseRaw<'env, V>>
+where
+    F: Future<Output = tidings::Result<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    let (promise, completion) = completion(env, to_js)?;
     match work {
-        Err(err) => settle_all_now(env, &settler, deferred, settle(Err(err))),
-        Ok(work) => spawn(async move {
-            let outcome = work.await;
-            settler.finished(deferred, settle(outcome));
-        }),
+        Err(err) => completion.reject_now(env, err),
+        Ok(work) => spawn(async move { completion.complete(work.await) }),
     }
-    Ok(PromiseRaw::new(env.raw(), promise))
+    Ok(promise)
 }
 
 /// Settles a promise made and decided on the JavaScript thread without a trip to Tokio.

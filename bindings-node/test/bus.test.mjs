@@ -56,6 +56,26 @@ for (const backend of setup.list) {
       await bus.close()
     })
 
+    test('emits started together settle each with its own outcome; a bad one fails alone', async () => {
+      const bus = await open()
+      // Started in one turn, these go to the core as one batch and settle together.
+      const settled = await Promise.allSettled([
+        ...Array.from({ length: 300 }, (_, n) => bus.emit('batch.item', { n })),
+        bus.emit('batch item', { n: 'bad' }),
+        bus.emit('batch.item', { n: 300 }),
+      ])
+      const rejected = settled.flatMap((s, index) => (s.status === 'rejected' ? [index] : []))
+      assert.deepEqual(rejected, [300])
+      assert.equal(settled[300].reason.code, 'TIDINGS_INVALID_TYPE')
+      const byId = new Map((await bus.history('batch.item', { limit: 1000 })).map((e) => [e.id, e]))
+      assert.equal(byId.size, 301)
+      settled.forEach((s, index) => {
+        if (index === 300) return
+        assert.deepEqual(byId.get(s.value)?.data, { n: index === 301 ? 300 : index }, `emit ${index}`)
+      })
+      await bus.close()
+    })
+
     test('emitMany returns ids in request order and stores every event once', async () => {
       const bus = await open()
       const requests = Array.from({ length: 300 }, (_, n) => ({
