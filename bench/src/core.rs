@@ -78,14 +78,15 @@ pub async fn in_flight_spawned(bus: &Bus, n: u64) -> BenchResult<f64> {
     Ok((per_task * IN_FLIGHT as u64) as f64 / started.elapsed().as_secs_f64())
 }
 
-/// Events/s of `n` emits from 256 OS threads, each blocking on one emit at a time with
-/// `Handle::block_on`: the threading model of a C program calling `tidings_emit` from 256
-/// threads (bench/c), without the C API, so the two rows together show what the C layer costs.
-pub fn blocking_threads(handle: &Handle, bus: &Bus, n: u64) -> BenchResult<f64> {
-    let per_thread = n / IN_FLIGHT as u64;
+/// Events/s of `n` emits from `threads` OS threads that are not runtime workers, each
+/// blocking on one emit at a time with `Handle::block_on`: the threading model of a C program
+/// calling `tidings_emit` (bench/c: one thread, and 256), without the C API, so the two rows
+/// together show what the C layer itself costs.
+pub fn blocking_threads(handle: &Handle, bus: &Bus, threads: u64, n: u64) -> BenchResult<f64> {
+    let per_thread = n / threads;
     let started = Instant::now();
     std::thread::scope(|scope| {
-        let threads: Vec<_> = (0..IN_FLIGHT as u64)
+        let workers: Vec<_> = (0..threads)
             .map(|thread| {
                 scope.spawn(move || {
                     for seq in thread * per_thread..(thread + 1) * per_thread {
@@ -95,9 +96,9 @@ pub fn blocking_threads(handle: &Handle, bus: &Bus, n: u64) -> BenchResult<f64> 
                 })
             })
             .collect();
-        threads
+        workers
             .into_iter()
-            .try_for_each(|thread| thread.join().expect("an emitting thread panicked"))
+            .try_for_each(|worker| worker.join().expect("an emitting thread panicked"))
     })?;
-    Ok((per_thread * IN_FLIGHT as u64) as f64 / started.elapsed().as_secs_f64())
+    Ok((per_thread * threads) as f64 / started.elapsed().as_secs_f64())
 }

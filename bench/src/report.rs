@@ -20,6 +20,9 @@ pub enum Role {
     Batch,
     /// A contender's awaited one-at-a-time emits (events/s), compared with `-c 1 -P 1`.
     OneAtATime,
+    /// One plain thread blocking on one emit at a time (the C API's model), compared with
+    /// `-c 1 -P 1`; judged only by the C binding's same-model comparison.
+    OneAtATimeBlocking,
     /// Events/s a subscriber receives (bindings' benches); compared with nothing here.
     Receive,
     /// Emit-to-subscriber latency: the run returns [p50, p99, max] in µs (bindings: [p50, p99]).
@@ -99,7 +102,7 @@ pub fn print_table(outcomes: &[Outcome], runs: usize, core: &str) {
                         percent(f[0].median, limit)
                             .map_or("—".into(), |p| format!("{p:.0}% of server limit"))
                     }
-                    Role::OneAtATime => percent(f[0].median, single)
+                    Role::OneAtATime | Role::OneAtATimeBlocking => percent(f[0].median, single)
                         .map_or("—".into(), |p| format!("{p:.0}% of `-c 1 -P 1`")),
                     _ => String::new(),
                 };

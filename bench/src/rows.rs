@@ -127,22 +127,34 @@ pub fn measurements<'a>(
     // Only on the multi-thread runtime, as the C binding runs: a current-thread runtime is
     // driven by the thread that blocks on it, and here no thread does.
     for f in flavors.iter().filter(|f| f.name == "multi-thread") {
-        rows.push(Measurement {
-            contender: core::CONTENDER,
-            what: format!(
-                "emit, 256 threads each blocking (Handle::block_on), {}",
-                f.name
+        let blocking = [
+            (
+                1,
+                n_seq,
+                "one at a time from a plain thread",
+                Role::OneAtATimeBlocking,
             ),
-            role: Role::InFlightThreads,
-            keys: vec!["stream:bench.inflight"],
-            run: Box::new(move || {
-                Ok(vec![core::blocking_threads(
-                    f.rt.handle(),
-                    &f.bus,
-                    n_flight,
-                )?])
-            }),
-        });
+            (256, n_flight, "256 plain threads", Role::InFlightThreads),
+        ];
+        for (threads, n, who, role) in blocking {
+            rows.push(Measurement {
+                contender: core::CONTENDER,
+                what: format!(
+                    "emit, {who} blocking on each (Handle::block_on), {}",
+                    f.name
+                ),
+                role,
+                keys: vec!["stream:bench.inflight"],
+                run: Box::new(move || {
+                    Ok(vec![core::blocking_threads(
+                        f.rt.handle(),
+                        &f.bus,
+                        threads,
+                        n,
+                    )?])
+                }),
+            });
+        }
     }
     for f in flavors {
         rows.push(Measurement {
