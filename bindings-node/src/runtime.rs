@@ -1,6 +1,8 @@
-//! The one helper that crosses into Node's event loop: `promise` runs a core future on the
-//! addon's Tokio runtime (one thread of its own) and settles a JavaScript promise with its outcome, converting the value
-//! on the JavaScript thread and mapping a core error through `error::to_js`.
+//! Where results cross into Node's event loop: `promise` runs a core future on the addon's
+//! Tokio runtime (one thread of its own) and settles a JavaScript promise with its outcome,
+//! converting the value on the JavaScript thread and mapping a core error through
+//! `error::to_js`; `completion` hands out the settling end of a promise to code that finishes
+//! the work itself (the emit outbox, which settles a whole batch at once).
 //!
 //! Settling is batched. Each JavaScript thread has one `Settler`: a queue of finished work and
 //! one threadsafe function, created once. Work that finishes pushes its outcome and wakes the
