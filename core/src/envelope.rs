@@ -2,11 +2,11 @@
 //! `stream:<type>` and published on `events:<type>`. Readers also accept the seed's shape
 //! `{id, type, timestamp, data, metadata}` so streams written by the seed's code stay readable.
 
-use crate::envelope_writer::write_envelope;
+use crate::envelope_writer::{write_envelope, write_time};
 use crate::error::{Error, Result};
 use crate::grammar::validate_type;
 use crate::position::{ms_to_system_time, system_time_ms, Position};
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::DateTime;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::time::SystemTime;
@@ -113,7 +113,9 @@ pub(crate) fn envelope_id(json: &str) -> Option<String> {
 
 /// Formats a time as RFC 3339 in UTC with milliseconds: `2024-08-17T10:30:00.123Z`.
 pub fn format_time(time: SystemTime) -> String {
-    DateTime::<Utc>::from(time).to_rfc3339_opts(SecondsFormat::Millis, true)
+    let mut text = Vec::with_capacity(24);
+    write_time(&mut text, time);
+    String::from_utf8(text).expect("times are ASCII")
 }
 
 /// The last millisecond RFC 3339 can write: 9999-12-31T23:59:59.999Z.
