@@ -40,18 +40,23 @@ function defaultOnError(error, event, pattern) {
 }
 
 /**
- * A batch from the native side (one JSON array text, or `null` at the end) as event objects:
- * `time` becomes a `Date`, and `subject` and `metadata` are `undefined` when the emitter gave none.
+ * A batch from the native side (a JSON array of event envelopes, or `null` at the end) as the
+ * event objects every other method returns: `time` a `Date`, `subject` and `metadata`
+ * `undefined` when the emitter gave none, and no CloudEvents bookkeeping members.
  */
 function decodeBatch(text) {
   if (text === null || text === undefined) return null
-  const events = JSON.parse(text)
-  for (const event of events) {
-    event.time = new Date(event.time)
-    if (!('subject' in event)) event.subject = undefined
-    if (!('metadata' in event)) event.metadata = undefined
-  }
-  return events
+  return JSON.parse(text).map((event) => ({
+    id: event.id,
+    type: event.type,
+    time: new Date(event.time),
+    source: event.source,
+    subject: event.subject,
+    data: event.data,
+    metadata: event.metadata,
+    version: event.version,
+    position: event.position,
+  }))
 }
 
 /** Feeds a subscription's batches to `listener`, one event at a time, until it ends. */

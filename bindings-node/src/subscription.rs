@@ -167,7 +167,7 @@ impl NativeSubscription {
         env: &'env Env,
     ) -> napi::Result<PromiseRaw<'env, Option<String>>> {
         runtime::promise(env, Ok(self.next(None)), |env, next| match next {
-            Next::Events(events) => runtime::value(env, envelope::batch_json(events)),
+            Next::Events(events) => runtime::value(env, envelope::batch_json(&events)),
             Next::Quiet | Next::Ended => runtime::value(env, Null),
         })
     }

@@ -14,6 +14,25 @@ for (const backend of setup.list) {
   describe(`subscriptions on ${backend.name}`, () => {
     const open = backend.open
 
+    test('delivered events are the same objects history returns, field for field', async () => {
+      const bus = await open({ source: 'tests/shape' })
+      const seen = recorder()
+      const unsubscribe = bus.subscribe('shape.*', seen.listener)
+      const stream = bus.events('shape.*')
+      await Promise.all([unsubscribe.ready, stream.ready])
+      await bus.emit('shape.full', { n: 1, s: 'é"\\' }, { subject: 'sub', metadata: { ip: '1.2.3.4' }, version: '2' })
+      await bus.emit('shape.bare', null)
+      const [listened, iterated] = await Promise.all([seen.until(2), take(stream, 2)])
+      const stored = await bus.history('shape.*', { order: 'oldest_first' })
+      assert.deepEqual(listened, stored)
+      assert.deepEqual(iterated, stored)
+      assert.ok(listened.every((event) => event.time instanceof Date))
+      assert.deepEqual(Object.keys(listened[1]), Object.keys(stored[1]))
+      assert.equal(listened[1].subject, undefined)
+      unsubscribe()
+      await bus.close()
+    })
+
     test('a listener gets every matching event emitted after ready, in order, once', async () => {
       const bus = await open()
       const seen = recorder()
