@@ -228,19 +228,25 @@ fn root() -> &'static Path {
         .expect("bench/ is inside the repository")
 }
 
+/// `path` when it exists, else why not: `make bench-deps-<language>` builds it.
+fn built(path: PathBuf, language: &str) -> Result<PathBuf, String> {
+    if path.exists() {
+        Ok(path)
+    } else {
+        Err(format!(
+            "{} not found (make bench-deps-{language})",
+            path.display()
+        ))
+    }
+}
+
 impl Binding {
     /// The program and arguments of its bench, or why it cannot run here.
     fn entry_point(&self) -> Result<(PathBuf, Vec<PathBuf>), String> {
         let root = root();
         match self.language {
             "Python" => {
-                let python = root.join(".venv/bin/python");
-                if !python.exists() {
-                    return Err(format!(
-                        "{} not found (make bench-deps-python)",
-                        python.display()
-                    ));
-                }
+                let python = built(root.join(".venv/bin/python"), "python")?;
                 let import = Command::new(&python)
                     .args(["-c", "import tidings, redis"])
                     .stdout(Stdio::null())
@@ -273,16 +279,10 @@ impl Binding {
                 }
                 Ok((node, vec![root.join("bench/node/bench.mjs")]))
             }
-            "C" => {
-                let program = root.join("build/c-bench/tidings-bench-c");
-                if !program.exists() {
-                    return Err(format!(
-                        "{} not found (make bench-deps-c)",
-                        program.display()
-                    ));
-                }
-                Ok((program, Vec::new()))
-            }
+            "C" => Ok((
+                built(root.join("build/c-bench/tidings-bench-c"), "c")?,
+                Vec::new(),
+            )),
             other => Err(format!("no bench is known for {other}")),
         }
     }
