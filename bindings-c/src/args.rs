@@ -4,7 +4,7 @@
 use crate::error::{tidings_result, CResult, Failure};
 use std::ffi::{c_char, CStr};
 use tidings_core::serde_json::{self, Map, Value};
-use tidings_core::ErrorKind;
+use tidings_core::{ErrorKind, EventData};
 
 /// A required pointer as a reference.
 pub(crate) fn required<'a, T>(ptr: *const T, name: &str) -> CResult<&'a T> {
@@ -59,6 +59,16 @@ pub(crate) fn json(text: &str, name: &str) -> CResult<Value> {
         Failure::new(
             tidings_result::InvalidData,
             format!("`{name}` is not JSON: {err}"),
+        )
+    })
+}
+
+/// JSON text as event data, checked by the core and written as it is.
+pub(crate) fn event_data(text: &str, name: &str) -> CResult<EventData> {
+    EventData::from_json(text).map_err(|err| {
+        Failure::new(
+            tidings_result::InvalidData,
+            format!("`{name}`: {}", err.message()),
         )
     })
 }

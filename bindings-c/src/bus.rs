@@ -1,8 +1,8 @@
 //! `tidings_bus`: connect with options, emit (one, or many in flight), and free (which closes).
 
 use crate::args::{
-    copy_text, copy_text_to_slot, json, json_object, optional, optional_text, out, required, take,
-    text, text_array, too_small,
+    copy_text, copy_text_to_slot, event_data, json_object, optional, optional_text, out, required,
+    take, text, text_array, too_small,
 };
 use crate::error::{boundary, boundary_void, tidings_result, CResult, Failure};
 use crate::runtime::Engine;
@@ -170,7 +170,7 @@ pub extern "C" fn tidings_emit_with(
     boundary(|| {
         let bus = required(bus, "bus")?;
         let event_type = text(event_type, "event_type", ErrorKind::InvalidType)?;
-        let data = crate::args::json(text(json, "json", ErrorKind::InvalidData)?, "json")?;
+        let data = event_data(text(json, "json", ErrorKind::InvalidData)?, "json")?;
         let options = emit_options(options)?;
         required(id_buf, "id_buf")?;
         let needed = out(needed, "needed")?;
@@ -212,7 +212,8 @@ pub extern "C" fn tidings_emit_many(
             .zip(texts)
             .enumerate()
             .map(|(i, (event_type, data))| {
-                let data = json(data, "jsons").map_err(|failure| failure.at_index("jsons", i))?;
+                let data =
+                    event_data(data, "jsons").map_err(|failure| failure.at_index("jsons", i))?;
                 Ok(EmitRequest::new(event_type, data))
             })
             .collect::<CResult<Vec<_>>>()?;

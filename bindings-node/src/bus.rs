@@ -11,7 +11,7 @@ use napi::bindgen_prelude::{Array, Env, Object, PromiseRaw, Unknown};
 use napi::{JsValue, ValueType};
 use napi_derive::napi;
 use std::sync::{Arc, Mutex};
-use tidings::{EmitOptions, EmitRequest, Error, ErrorKind, Pattern, Result};
+use tidings::{EmitOptions, EmitRequest, Error, ErrorKind, EventData, Pattern, Result};
 
 /// A connected bus.
 #[napi]
@@ -29,8 +29,8 @@ struct Outbox {
     queued: Mutex<Vec<Queued>>,
 }
 
-/// An emit waiting in the outbox. Its data is still JSON text: it is parsed on the runtime
-/// thread, which has less to do than the JavaScript thread.
+/// An emit waiting in the outbox. Its data is JSON text, which the core checks (on the runtime
+/// thread, which has less to do than the JavaScript thread) and writes as it is.
 struct Queued {
     event_type: String,
     data: String,
@@ -73,7 +73,7 @@ async fn emit_queued(bus: tidings::Bus, outbox: Arc<Outbox>) {
     let mut requests = Vec::with_capacity(queued.len());
     let mut completions = Vec::with_capacity(queued.len());
     for emit in queued {
-        match json::from_text(&emit.data, "data", ErrorKind::InvalidData) {
+        match EventData::from_json(emit.data) {
             Ok(data) => {
                 requests.push(EmitRequest::new(emit.event_type, data).options(emit.options));
                 completions.push(emit.completion);

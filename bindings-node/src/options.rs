@@ -9,8 +9,8 @@ use napi::bindgen_prelude::{Env, JsObjectValue, Object, Unknown};
 use napi::{JsDate, JsValue, ValueType};
 use std::time::Duration;
 use tidings::{
-    Bound, BusBuilder, EmitOptions, EmitRequest, Error, ErrorKind, HistoryQuery, Order, Result,
-    RetryPolicy, Start, SubscribeOptions,
+    Bound, BusBuilder, EmitOptions, EmitRequest, Error, ErrorKind, EventData, HistoryQuery, Order,
+    Result, RetryPolicy, Start, SubscribeOptions,
 };
 
 /// The largest integer a JavaScript number holds exactly.
@@ -367,7 +367,8 @@ pub(crate) fn emit_request(env: &Env, value: Unknown, index: u32) -> Result<Emit
         None => return Err(at(Error::new(ErrorKind::InvalidType, "type is missing"))),
     };
     let data = request.raw("data").map_err(at)?;
-    let data = json::to_value(env, data, "data", ErrorKind::InvalidData).map_err(at)?;
+    let data = json::stringify(env, data, "data", ErrorKind::InvalidData).map_err(at)?;
+    let data = EventData::from_json(data).map_err(at)?;
     let options = emit(env, request).map_err(at)?;
     Ok(EmitRequest::new(event_type, data).options(options))
 }

@@ -4,7 +4,6 @@
 
 use crate::config::{ConnectOptions, PyRetryPolicy};
 use crate::data;
-use crate::errors::error;
 use crate::event::PyEvent;
 use crate::history;
 use crate::position;
@@ -18,12 +17,12 @@ use pyo3::types::{PyDict, PyList, PyTuple};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tidings::serde_json::Value;
-use tidings::{EmitOptions, EmitRequest, ErrorKind, SubscribeOptions};
+use tidings::{EmitOptions, EmitRequest, EventData, SubscribeOptions};
 
 /// One emit's arguments as a core request.
 pub(crate) fn emit_request(
     event_type: String,
-    data: Value,
+    data: EventData,
     subject: Option<String>,
     metadata: Option<&Bound<'_, PyDict>>,
     version: Option<String>,
@@ -42,8 +41,8 @@ pub(crate) fn emit_request(
 }
 
 /// The data argument of an emit: None when absent.
-pub(crate) fn emit_data(value: Option<&Bound<'_, PyAny>>) -> PyResult<Value> {
-    value.map_or(Ok(Value::Null), data::to_json)
+pub(crate) fn emit_data(value: Option<&Bound<'_, PyAny>>) -> PyResult<EventData> {
+    value.map_or(Ok(EventData::Value(Value::Null)), data::to_event_data)
 }
 
 const EMIT_MANY_KEYS: [&str; 5] = ["type", "data", "subject", "metadata", "version"];
@@ -109,9 +108,7 @@ pub(crate) fn emit_many_requests(items: &Bound<'_, PyAny>) -> PyResult<Vec<EmitR
             return Err(wrong(index, "not a tuple or dict"));
         }
     }
-    let Value::Array(datas) = data::to_json(datas.as_any())? else {
-        return Err(error(ErrorKind::Internal, "a list encodes as a JSON array"));
-    };
+    let datas = data::to_event_data_list(&datas)?;
     parts
         .into_iter()
         .zip(datas)

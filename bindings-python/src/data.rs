@@ -1,16 +1,19 @@
 //! Event data between Python and JSON. Going out, Python's own JSON encoder decides what is
 //! JSON (so `data` accepts exactly what `json.dumps` accepts, minus NaN and infinities, which
-//! JSON has no way to write); coming back, `pythonize` turns JSON values into plain objects.
+//! JSON has no way to write) and its text goes to the core as it is; coming back, `pythonize`
+//! turns JSON values into plain objects.
 
-use crate::errors::error;
+use crate::errors::{error, to_py_err};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyList};
+use tidings::serde_json::value::RawValue;
 use tidings::serde_json::{self, Map, Value};
-use tidings::ErrorKind;
+use tidings::{ErrorKind, EventData};
 
-/// `json.JSONEncoder(allow_nan=False, ensure_ascii=False)`, made once.
+/// `json.JSONEncoder(allow_nan=False, ensure_ascii=False, separators=(",", ":"))` (compact,
+/// as the core writes JSON), made once.
 fn encoder(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
     static ENCODER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     ENCODER
@@ -18,6 +21,7 @@ fn encoder(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
             let kwargs = PyDict::new(py);
             kwargs.set_item("allow_nan", false)?;
             kwargs.set_item("ensure_ascii", false)?;
+            kwargs.set_item("separators", (",", ":"))?;
             let encoder = py
                 .import("json")?
                 .getattr("JSONEncoder")?
@@ -27,9 +31,9 @@ fn encoder(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
         .map(|encoder| encoder.bind(py))
 }
 
-/// A Python value as JSON. A value `json.dumps` rejects raises its `TypeError`; NaN,
+/// A Python value as JSON text. A value `json.dumps` rejects raises its `TypeError`; NaN,
 /// infinities and cycles raise `InvalidDataError`.
-pub(crate) fn to_json(value: &Bound<'_, PyAny>) -> PyResult<Value> {
+fn to_text(value: &Bound<'_, PyAny>) -> PyResult<String> {
     let py = value.py();
     let text = match encoder(py)?.call_method1(pyo3::intern!(py, "encode"), (value,)) {
         Ok(text) => text,
@@ -41,9 +45,28 @@ pub(crate) fn to_json(value: &Bound<'_, PyAny>) -> PyResult<Value> {
         }
         Err(err) => return Err(err),
     };
-    let text = text.extract::<String>()?;
-    serde_json::from_str(&text)
+    text.extract::<String>()
+}
+
+/// A Python value as JSON (see [`to_text`]).
+pub(crate) fn to_json(value: &Bound<'_, PyAny>) -> PyResult<Value> {
+    serde_json::from_str(&to_text(value)?)
         .map_err(|err| error(ErrorKind::InvalidData, format!("data is not JSON: {err}")))
+}
+
+/// A Python value as event data: its JSON text (see [`to_text`]), which the core checks.
+pub(crate) fn to_event_data(value: &Bound<'_, PyAny>) -> PyResult<EventData> {
+    EventData::from_json(to_text(value)?).map_err(to_py_err)
+}
+
+/// A Python list as event data, one per item, encoded in one pass.
+pub(crate) fn to_event_data_list(values: &Bound<'_, PyList>) -> PyResult<Vec<EventData>> {
+    let items: Vec<Box<RawValue>> = serde_json::from_str(&to_text(values.as_any())?)
+        .map_err(|err| error(ErrorKind::InvalidData, format!("data is not JSON: {err}")))?;
+    items
+        .into_iter()
+        .map(|item| EventData::from_raw(item).map_err(to_py_err))
+        .collect()
 }
 
 /// A Python dict as a JSON object (metadata).

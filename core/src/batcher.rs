@@ -2,11 +2,11 @@
 //! one-at-a-time emits pay no extra hop; emits that arrive while others are on their way queue
 //! up, and a task sends what has queued as one pipeline (one round trip for up to 500 events),
 //! with a few such batches in flight at once. A batch that fails falls back to the per-event
-//! path with its usual retry, so no event is appended twice (see `Bus::append_chunk_events`).
+//! path with its usual retry, so no event is appended twice (see `Bus::append_chunk`).
 
 use crate::bus::{Bus, BusInner};
-use crate::envelope::Event;
 use crate::error::{Error, ErrorKind, Result};
+use crate::outgoing::{Appended, Outgoing};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
@@ -20,9 +20,8 @@ const BATCHES_IN_FLIGHT: usize = 4;
 
 /// An emit waiting for a batch.
 struct Queued {
-    event: Event,
-    payload: String,
-    reply: oneshot::Sender<Result<Event>>,
+    outgoing: Outgoing,
+    reply: oneshot::Sender<Result<Appended>>,
 }
 
 /// The emitting side of a bus's batching task.
@@ -55,19 +54,14 @@ impl Batcher {
 
     /// Appends one prepared event: straight away when no other emit is in progress, else in
     /// the next batch.
-    pub(crate) async fn emit(&self, bus: &Bus, event: Event, payload: String) -> Result<Event> {
+    pub(crate) async fn emit(&self, bus: &Bus, outgoing: Outgoing) -> Result<Appended> {
         let others = self.in_progress.fetch_add(1, Ordering::AcqRel);
         let _in_progress = InProgress(self.in_progress.clone());
         if others == 0 {
-            return bus.append_prepared(event, payload, false).await;
+            return bus.append_prepared(outgoing, false).await;
         }
         let (reply, outcome) = oneshot::channel();
-        let queued = Queued {
-            event,
-            payload,
-            reply,
-        };
-        if self.queue.send(queued).is_err() {
+        if self.queue.send(Queued { outgoing, reply }).is_err() {
             return Err(Error::new(
                 ErrorKind::Closed,
                 "the bus's emit task has stopped (its tokio runtime shut down)",
@@ -111,12 +105,9 @@ async fn run(bus: Weak<BusInner>, mut queued: mpsc::UnboundedReceiver<Queued>) {
 async fn send(bus: Bus, batch: Vec<Queued>) {
     let (replies, chunk): (Vec<_>, Vec<_>) = batch
         .into_iter()
-        .map(|queued| (queued.reply, (queued.event, queued.payload)))
+        .map(|queued| (queued.reply, queued.outgoing))
         .unzip();
-    for (reply, result) in replies
-        .into_iter()
-        .zip(bus.append_chunk_events(chunk).await)
-    {
+    for (reply, result) in replies.into_iter().zip(bus.append_chunk(chunk).await) {
         let _ = reply.send(result);
     }
 }

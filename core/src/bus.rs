@@ -8,10 +8,12 @@ use crate::config::{BusBuilder, Config};
 use crate::dead_letter::{DeadLetter, DeadLetters, RedriveReport};
 use crate::envelope::{EmitOptions, Event};
 use crate::error::{Error, Result};
+use crate::event_data::EventData;
 use crate::grammar::{validate_type, Pattern};
 use crate::history::{HistoryQuery, Order};
 use crate::merge::{merge, Item};
 use crate::metrics::{Metrics, MetricsSnapshot};
+use crate::outgoing::{Appended, Outgoing};
 use crate::position::{system_time_ms, Position};
 use crate::retry::RetryPolicy;
 use crate::subscription::{self, SubscribeOptions, Subscription};
@@ -41,18 +43,18 @@ const EMIT_MANY_IN_FLIGHT: usize = 256;
 pub struct EmitRequest {
     /// The event type.
     pub event_type: String,
-    /// The payload.
-    pub data: Value,
+    /// The payload: a JSON value, or JSON text.
+    pub data: EventData,
     /// Subject, metadata, version.
     pub options: EmitOptions,
 }
 
 impl EmitRequest {
     /// A request with no options.
-    pub fn new(event_type: impl Into<String>, data: Value) -> EmitRequest {
+    pub fn new(event_type: impl Into<String>, data: impl Into<EventData>) -> EmitRequest {
         EmitRequest {
             event_type: event_type.into(),
-            data,
+            data: data.into(),
             options: EmitOptions::default(),
         }
     }
@@ -149,22 +151,21 @@ impl Bus {
         Bus { inner }
     }
 
-    /// Emits an event and returns its id.
-    pub async fn emit(&self, event_type: &str, data: Value) -> Result<String> {
-        Ok(self
-            .emit_event(event_type, data, EmitOptions::default())
-            .await?
-            .id)
+    /// Emits an event and returns its id. `data` is a [`Value`] or [`EventData`] (JSON text).
+    pub async fn emit(&self, event_type: &str, data: impl Into<EventData>) -> Result<String> {
+        self.emit_with(event_type, data, EmitOptions::default())
+            .await
     }
 
     /// Emits an event with a subject, metadata or version, and returns its id.
     pub async fn emit_with(
         &self,
         event_type: &str,
-        data: Value,
+        data: impl Into<EventData>,
         options: EmitOptions,
     ) -> Result<String> {
-        Ok(self.emit_event(event_type, data, options).await?.id)
+        let outgoing = self.prepare(event_type, &data.into(), &options)?;
+        Ok(self.append(outgoing).await?.id)
     }
 
     /// Emits an event and returns it whole, position included.
@@ -174,10 +175,19 @@ impl Bus {
         data: Value,
         options: EmitOptions,
     ) -> Result<Event> {
-        let (event, payload) = self.prepare(event_type, data, options)?;
+        self.inner.check_open()?;
+        let config = &self.inner.config;
+        let mut event = Event::outgoing(event_type, data, options, &config.source);
+        let outgoing = Outgoing::of_event(&event, config.max_event_size)?;
+        event.position = Some(self.append(outgoing).await?.position);
+        Ok(event)
+    }
+
+    /// Appends one checked event: in the next batch when other emits are in progress.
+    async fn append(&self, outgoing: Outgoing) -> Result<Appended> {
         match &self.inner.batcher {
-            Some(batcher) => batcher.emit(self, event, payload).await,
-            None => self.append_prepared(event, payload, false).await,
+            Some(batcher) => batcher.emit(self, outgoing).await,
+            None => self.append_prepared(outgoing, false).await,
         }
     }
 
@@ -188,7 +198,7 @@ impl Bus {
     pub async fn emit_many(&self, requests: Vec<EmitRequest>) -> Result<Vec<String>> {
         let mut prepared = requests
             .into_iter()
-            .map(|r| self.prepare(&r.event_type, r.data, r.options))
+            .map(|r| self.prepare(&r.event_type, &r.data, &r.options))
             .collect::<Result<Vec<_>>>()?
             .into_iter();
         let chunks = std::iter::from_fn(|| {
@@ -196,7 +206,10 @@ impl Bus {
             (!chunk.is_empty()).then_some(chunk)
         });
         let ids: Vec<Vec<String>> = stream::iter(chunks)
-            .map(|chunk| self.append_chunk(chunk))
+            .map(|chunk| async move {
+                let appended = self.append_chunk(chunk).await;
+                appended.into_iter().map(|r| r.map(|a| a.id)).collect()
+            })
             .buffered(EMIT_MANY_CHUNKS_IN_FLIGHT)
             .try_collect()
             .await?;
@@ -210,20 +223,20 @@ impl Bus {
         let mut results = Vec::with_capacity(requests.len());
         let mut prepared = Vec::new();
         for request in requests {
-            match self.prepare(&request.event_type, request.data, request.options) {
-                Ok(event) => {
+            match self.prepare(&request.event_type, &request.data, &request.options) {
+                Ok(outgoing) => {
                     results.push(None);
-                    prepared.push((results.len() - 1, event));
+                    prepared.push((results.len() - 1, outgoing));
                 }
                 Err(err) => results.push(Some(Err(err))),
             }
         }
         let mut prepared = prepared.into_iter().peekable();
         while prepared.peek().is_some() {
-            let (slots, chunk): (Vec<usize>, Vec<(Event, String)>) =
+            let (slots, chunk): (Vec<usize>, Vec<Outgoing>) =
                 prepared.by_ref().take(EMIT_MANY_CHUNK).unzip();
-            for (slot, result) in slots.into_iter().zip(self.append_chunk_each(chunk).await) {
-                results[slot] = Some(result);
+            for (slot, result) in slots.into_iter().zip(self.append_chunk(chunk).await) {
+                results[slot] = Some(result.map(|appended| appended.id));
             }
         }
         results
@@ -232,37 +245,25 @@ impl Bus {
             .collect()
     }
 
-    /// Appends a chunk in one round trip, or, when that fails, event by event.
-    async fn append_chunk(&self, chunk: Vec<(Event, String)>) -> Result<Vec<String>> {
-        self.append_chunk_each(chunk).await.into_iter().collect()
-    }
-
-    /// `append_chunk` with one result per event.
-    async fn append_chunk_each(&self, chunk: Vec<(Event, String)>) -> Vec<Result<String>> {
-        let results = self.append_chunk_events(chunk).await;
-        results.into_iter().map(|r| r.map(|e| e.id)).collect()
-    }
-
     /// Appends a chunk in one round trip, or, when that fails, event by event; one result per
-    /// event, each with its position.
-    pub(crate) async fn append_chunk_events(
-        &self,
-        chunk: Vec<(Event, String)>,
-    ) -> Vec<Result<Event>> {
+    /// event.
+    pub(crate) async fn append_chunk(&self, chunk: Vec<Outgoing>) -> Vec<Result<Appended>> {
         let started = Instant::now();
         let entries: Vec<(&str, &str)> = chunk
             .iter()
-            .map(|(event, payload)| (event.event_type.as_str(), payload.as_str()))
+            .map(|outgoing| (outgoing.event_type.as_str(), outgoing.payload.as_str()))
             .collect();
         if let Ok(positions) = self.inner.backend.append_many(&entries).await {
             let elapsed = started.elapsed();
             return chunk
                 .into_iter()
                 .zip(positions)
-                .map(|((mut event, _), position)| {
-                    self.inner.metrics.emitted(&event.event_type, elapsed);
-                    event.position = Some(position);
-                    Ok(event)
+                .map(|(outgoing, position)| {
+                    self.inner.metrics.emitted(&outgoing.event_type, elapsed);
+                    Ok(Appended {
+                        id: outgoing.id,
+                        position,
+                    })
                 })
                 .collect();
         }
@@ -271,22 +272,23 @@ impl Bus {
         // type whose scan failed too look for themselves before their first try.
         let landed = self.landed_ids(&chunk).await;
         stream::iter(chunk)
-            .map(|(event, payload)| {
+            .map(|outgoing| {
                 let known = landed
-                    .get(&event.event_type)
+                    .get(&outgoing.event_type)
                     .and_then(Option::as_ref)
-                    .map(|ids| ids.get(&event.id).copied());
+                    .map(|ids| ids.get(&outgoing.id).copied());
                 async move {
                     if let Some(Some(position)) = known {
                         self.inner
                             .metrics
-                            .emitted(&event.event_type, started.elapsed());
-                        let mut event = event;
-                        event.position = Some(position);
-                        return Ok(event);
+                            .emitted(&outgoing.event_type, started.elapsed());
+                        return Ok(Appended {
+                            id: outgoing.id,
+                            position,
+                        });
                     }
                     let look_first = known.is_none();
-                    self.append_prepared(event, payload, look_first).await
+                    self.append_prepared(outgoing, look_first).await
                 }
             })
             .buffered(EMIT_MANY_IN_FLIGHT)
@@ -298,15 +300,15 @@ impl Bus {
     /// the scan failed).
     async fn landed_ids(
         &self,
-        chunk: &[(Event, String)],
+        chunk: &[Outgoing],
     ) -> HashMap<String, Option<HashMap<String, Position>>> {
         let not_before = chunk
             .iter()
-            .map(|(event, _)| event.time_millis())
+            .map(|outgoing| outgoing.time_ms)
             .min()
             .unwrap_or(0)
             .saturating_sub(CLOCK_SKEW_MS);
-        let types: BTreeSet<&str> = chunk.iter().map(|(e, _)| e.event_type.as_str()).collect();
+        let types: BTreeSet<&str> = chunk.iter().map(|o| o.event_type.as_str()).collect();
         let mut landed = HashMap::new();
         for event_type in types {
             let ids = self.inner.backend.ids_since(event_type, not_before).await;
@@ -315,55 +317,48 @@ impl Bus {
         landed
     }
 
+    /// Checks an emit and writes its envelope.
     fn prepare(
         &self,
         event_type: &str,
-        data: Value,
-        options: EmitOptions,
-    ) -> Result<(Event, String)> {
+        data: &EventData,
+        options: &EmitOptions,
+    ) -> Result<Outgoing> {
         self.inner.check_open()?;
-        validate_type(event_type)?;
-        if let Some(version) = &options.version {
-            if version.is_empty() || version.chars().any(char::is_control) {
-                return Err(Error::invalid_data("version must be non-empty text"));
-            }
-        }
-        if options.subject.as_deref().is_some_and(str::is_empty) {
-            return Err(Error::invalid_data("subject must not be empty"));
-        }
         let config = &self.inner.config;
-        let event = Event::outgoing(event_type, data, options, &config.source);
-        let payload = event.to_json();
-        if payload.len() > config.max_event_size {
-            return Err(Error::invalid_data(format!(
-                "event is {} bytes; the limit is {} bytes",
-                payload.len(),
-                config.max_event_size
-            )));
-        }
-        Ok((event, payload))
+        Outgoing::prepare(
+            event_type,
+            data,
+            options,
+            &config.source,
+            config.max_event_size,
+        )
     }
 
     /// Appends with retry; `look_first` when an earlier attempt (a chunk) may have landed.
     pub(crate) async fn append_prepared(
         &self,
-        mut event: Event,
-        payload: String,
+        outgoing: Outgoing,
         look_first: bool,
-    ) -> Result<Event> {
+    ) -> Result<Appended> {
         let started = Instant::now();
         let inner = &self.inner;
-        match self.append_with_retry(&event, &payload, look_first).await {
+        match self.append_with_retry(&outgoing, look_first).await {
             Ok(position) => {
-                inner.metrics.emitted(&event.event_type, started.elapsed());
-                event.position = Some(position);
-                Ok(event)
+                inner
+                    .metrics
+                    .emitted(&outgoing.event_type, started.elapsed());
+                Ok(Appended {
+                    id: outgoing.id,
+                    position,
+                })
             }
             Err((err, attempts)) => {
+                inner.metrics.failed(&outgoing.event_type, true);
                 let kept = inner.dead_letters.add(DeadLetter {
-                    event_id: event.id.clone(),
-                    event_type: event.event_type.clone(),
-                    envelope: payload,
+                    event_id: outgoing.id,
+                    event_type: outgoing.event_type,
+                    envelope: outgoing.payload,
                     error: err.message().to_owned(),
                     error_code: err.code(),
                     attempts,
@@ -372,7 +367,6 @@ impl Bus {
                 if !kept {
                     inner.metrics.dead_letter_dropped();
                 }
-                inner.metrics.failed(&event.event_type, true);
                 Err(err)
             }
         }
@@ -383,32 +377,32 @@ impl Bus {
     /// was lost may have landed.
     async fn append_with_retry(
         &self,
-        event: &Event,
-        payload: &str,
+        outgoing: &Outgoing,
         look_first: bool,
     ) -> std::result::Result<Position, (Error, u32)> {
         let inner = &self.inner;
         let policy = inner.config.retry;
-        let not_before = event.time_millis().saturating_sub(CLOCK_SKEW_MS);
+        let event_type = &outgoing.event_type;
+        let not_before = outgoing.time_ms.saturating_sub(CLOCK_SKEW_MS);
         let mut attempt = 1;
         loop {
             let result = if attempt == 1 && !look_first {
-                inner.backend.append(&event.event_type, payload).await
+                inner.backend.append(event_type, &outgoing.payload).await
             } else {
                 match inner
                     .backend
-                    .find_appended(&event.event_type, &event.id, not_before)
+                    .find_appended(event_type, &outgoing.id, not_before)
                     .await
                 {
                     Ok(Some(position)) => return Ok(position),
-                    Ok(None) => inner.backend.append(&event.event_type, payload).await,
+                    Ok(None) => inner.backend.append(event_type, &outgoing.payload).await,
                     Err(err) => Err(err),
                 }
             };
             match result {
                 Ok(position) => return Ok(position),
                 Err(err) if err.is_transient() && attempt < policy.attempts => {
-                    inner.metrics.retried(&event.event_type);
+                    inner.metrics.retried(event_type);
                     tokio::select! {
                         _ = tokio::time::sleep(policy.delay(attempt - 1)) => {}
                         _ = inner.closed() => return Err((Error::closed(), attempt)),

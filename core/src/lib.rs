@@ -17,7 +17,9 @@
 //! - `envelope`: [`Event`] and its CloudEvents JSON form; reading the seed's shape.
 //! - `position`: [`Position`] (a stream entry id), [`Start`] and [`Bound`].
 //! - `config`: [`BusBuilder`] and URL parsing. `retry`: [`RetryPolicy`].
-//! - `bus`: [`Bus`]: emit with retry and dead letters, subscribe, history, close.
+//! - `event_data`: [`EventData`], an emit's data as a value or as JSON text.
+//! - `bus`: [`Bus`]: emit with retry and dead letters, subscribe, history, close. `outgoing`:
+//!   an event checked and written, on its way to the backend.
 //!   `batcher`: group commit of concurrent emits into one pipeline.
 //! - `subscription`: replay-then-follow from per-stream cursors; [`Subscription`].
 //! - `merge`: decoding entries and merging streams in emit order. `history`: [`HistoryQuery`]. `dead_letter`: [`DeadLetter`]. `metrics`: [`MetricsSnapshot`].
@@ -37,10 +39,12 @@ mod dead_letter;
 mod envelope;
 mod envelope_writer;
 mod error;
+mod event_data;
 pub mod grammar;
 mod history;
 mod merge;
 mod metrics;
+mod outgoing;
 mod position;
 mod retry;
 mod sse;
@@ -52,6 +56,7 @@ pub use config::{BusBuilder, DEFAULT_MAX_EVENT_SIZE};
 pub use dead_letter::{DeadLetter, RedriveReport};
 pub use envelope::{format_time, EmitOptions, Event, DEFAULT_VERSION, EVENT_ID_LEN, SPEC_VERSION};
 pub use error::{Error, ErrorKind, Result};
+pub use event_data::{EventData, MAX_DATA_DEPTH};
 pub use grammar::{validate_type, Pattern, MAX_NAME_LEN};
 pub use history::{HistoryQuery, Order};
 pub use metrics::{Histogram, MetricsSnapshot, TypeMetrics, LATENCY_BUCKETS};

@@ -1,0 +1,274 @@
+//! An emit's data as the caller hands it over: a JSON value, or JSON text the caller already
+//! has. Every binding holds its data as text (`JSON.stringify`, Python's JSON encoder, a C
+//! string), so text is checked once and copied into the envelope, instead of being parsed into
+//! a `serde_json::Value` only to be written out again. Text with whitespace between its tokens
+//! (pretty-printed JSON from C, say) loses it, so envelopes stay compact either way.
+
+use crate::envelope_writer::DataRef;
+use crate::error::{Error, Result};
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+/// How deep arrays and objects may nest in an event's data: the deepest data serde_json reads
+/// inside an envelope (its recursion limit, less the envelope's own level), so every reader
+/// of the event, Rust included, can parse it. A behaviour test reads data this deep back.
+pub const MAX_DATA_DEPTH: usize = 126;
+
+/// The data of an event being emitted. Build it from a [`Value`] (`.into()`) or from JSON text
+/// ([`EventData::from_json`]).
+#[derive(Debug, Clone)]
+pub enum EventData {
+    /// A JSON value, written compactly.
+    Value(Value),
+    /// JSON text, checked and compact, copied into the envelope as it is.
+    Json(Box<RawValue>),
+}
+
+impl EventData {
+    /// JSON text as data. It must hold exactly one JSON value nested at most
+    /// [`MAX_DATA_DEPTH`] deep; anything else is an `InvalidData` error. Whitespace outside
+    /// its strings is dropped.
+    pub fn from_json(text: impl Into<String>) -> Result<EventData> {
+        let raw = RawValue::from_string(text.into())
+            .map_err(|err| Error::invalid_data(format!("data is not JSON: {err}")))?;
+        EventData::from_raw(raw)
+    }
+
+    /// Already parsed JSON text as data (the items of a JSON array read as
+    /// `Vec<Box<RawValue>>`, say), checked and compacted as in [`EventData::from_json`].
+    pub fn from_raw(raw: Box<RawValue>) -> Result<EventData> {
+        let shape = scan(raw.get());
+        check_depth(shape.depth)?;
+        if !shape.spaced {
+            return Ok(EventData::Json(raw));
+        }
+        let compact = RawValue::from_string(compact(raw.get()))
+            .expect("valid JSON stays valid without the whitespace between its tokens");
+        Ok(EventData::Json(compact))
+    }
+
+    /// Checks a value's depth (text was checked when it was made).
+    pub(crate) fn check(&self) -> Result<()> {
+        match self {
+            EventData::Value(value) => check_value(value),
+            EventData::Json(_) => Ok(()),
+        }
+    }
+
+    /// The data as the envelope writer takes it.
+    pub(crate) fn as_data_ref(&self) -> DataRef<'_> {
+        match self {
+            EventData::Value(value) => DataRef::Value(value),
+            EventData::Json(raw) => DataRef::Text(raw.get()),
+        }
+    }
+}
+
+/// Checks that a value nests no deeper than [`MAX_DATA_DEPTH`].
+pub(crate) fn check_value(value: &Value) -> Result<()> {
+    check_depth(value_depth(value, MAX_DATA_DEPTH + 1))
+}
+
+impl From<Value> for EventData {
+    fn from(value: Value) -> EventData {
+        EventData::Value(value)
+    }
+}
+
+/// Values are equal to values, texts to the same text.
+impl PartialEq for EventData {
+    fn eq(&self, other: &EventData) -> bool {
+        match (self, other) {
+            (EventData::Value(a), EventData::Value(b)) => a == b,
+            (EventData::Json(a), EventData::Json(b)) => a.get() == b.get(),
+            _ => false,
+        }
+    }
+}
+
+fn check_depth(depth: usize) -> Result<()> {
+    if depth > MAX_DATA_DEPTH {
+        return Err(Error::invalid_data(format!(
+            "data nests arrays and objects more than {MAX_DATA_DEPTH} deep"
+        )));
+    }
+    Ok(())
+}
+
+/// What a scan of valid JSON text finds.
+struct Shape {
+    /// How deep arrays and objects nest.
+    depth: usize,
+    /// Whether there is whitespace between tokens.
+    spaced: bool,
+}
+
+/// Calls `visit(byte, inside_a_string)` for each byte of valid JSON text (the quotes that open
+/// and close a string count as outside it).
+fn walk(text: &str, mut visit: impl FnMut(u8, bool)) {
+    let (mut in_string, mut escaped) = (false, false);
+    for byte in text.bytes() {
+        if !in_string {
+            in_string = byte == b'"';
+            visit(byte, false);
+            continue;
+        }
+        match byte {
+            _ if escaped => escaped = false,
+            b'\\' => escaped = true,
+            b'"' => in_string = false,
+            _ => {}
+        }
+        visit(byte, in_string);
+    }
+}
+
+fn is_json_whitespace(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+fn scan(text: &str) -> Shape {
+    let mut shape = Shape {
+        depth: 0,
+        spaced: false,
+    };
+    let mut depth = 0usize;
+    walk(text, |byte, in_string| match byte {
+        _ if in_string => {}
+        b'[' | b'{' => {
+            depth += 1;
+            shape.depth = shape.depth.max(depth);
+        }
+        b']' | b'}' => depth = depth.saturating_sub(1),
+        _ if is_json_whitespace(byte) => shape.spaced = true,
+        _ => {}
+    });
+    shape
+}
+
+/// Valid JSON text without the whitespace between its tokens.
+fn compact(text: &str) -> String {
+    let mut out = Vec::with_capacity(text.len());
+    walk(text, |byte, in_string| {
+        if in_string || !is_json_whitespace(byte) {
+            out.push(byte);
+        }
+    });
+    String::from_utf8(out).expect("only ASCII whitespace was taken out")
+}
+
+/// How deep arrays and objects nest in a value, counting no further than `limit`.
+fn value_depth(value: &Value, limit: usize) -> usize {
+    if limit == 0 {
+        return 0;
+    }
+    let inner = |items: &mut dyn Iterator<Item = &Value>| {
+        1 + items
+            .map(|item| value_depth(item, limit - 1))
+            .max()
+            .unwrap_or(0)
+    };
+    match value {
+        Value::Array(items) => inner(&mut items.iter()),
+        Value::Object(members) => inner(&mut members.values()),
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn nested_text(depth: usize) -> String {
+        format!("{}{}", "[".repeat(depth), "]".repeat(depth))
+    }
+
+    fn nested_value(depth: usize) -> Value {
+        (0..depth).fold(json!(1), |inner, _| json!([inner]))
+    }
+
+    fn text_of(data: &EventData) -> &str {
+        match data.as_data_ref() {
+            DataRef::Text(text) => text,
+            DataRef::Value(_) => panic!("text data"),
+        }
+    }
+
+    #[test]
+    fn compact_text_is_kept_as_written() {
+        let text = r#"{"b":[1,2.50,1e+100],"a":"x y\" \n"}"#;
+        assert_eq!(text_of(&EventData::from_json(text).unwrap()), text);
+    }
+
+    #[test]
+    fn whitespace_between_tokens_is_dropped_and_strings_keep_theirs() {
+        let text = " {\n  \"a b\": [1, \"x \\\" y\"],\t\"c\" : {} }\r\n";
+        let data = EventData::from_json(text).unwrap();
+        assert_eq!(text_of(&data), r#"{"a b":[1,"x \" y"],"c":{}}"#);
+    }
+
+    #[test]
+    fn text_that_is_not_one_json_value_is_invalid_data() {
+        for bad in ["", "{", "{} {}", "nan", "{'a': 1}", "[1,]", "\"\\x\""] {
+            let err = EventData::from_json(bad).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidData, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn depth_is_limited_alike_for_text_and_values() {
+        assert!(EventData::from_json(nested_text(MAX_DATA_DEPTH)).is_ok());
+        let err = EventData::from_json(nested_text(MAX_DATA_DEPTH + 1)).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidData);
+        assert!(EventData::from(nested_value(MAX_DATA_DEPTH))
+            .check()
+            .is_ok());
+        let err = EventData::from(nested_value(MAX_DATA_DEPTH + 1))
+            .check()
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidData);
+    }
+
+    #[test]
+    fn brackets_and_spaces_inside_strings_do_not_count() {
+        let text = format!(r#"["{} ","\"[[ "]"#, "[".repeat(500));
+        let shape = scan(&text);
+        assert_eq!(shape.depth, 1);
+        assert!(!shape.spaced);
+    }
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<i64>().prop_map(Value::from),
+            "[\\[\\]{}\"\\\\a \n\t]{0,6}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(6, 32, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map("[a\\[{\" ]{0,3}", inner, 0..4)
+                    .prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        /// The scan and the value walk agree on every value's depth, written compactly or not,
+        /// and pretty text compacts to what serde_json writes compactly.
+        #[test]
+        fn scan_and_compact_agree_with_serde_json(value in json_value()) {
+            let plain = serde_json::to_string(&value).unwrap();
+            let pretty = serde_json::to_string_pretty(&value).unwrap();
+            let depth = value_depth(&value, usize::MAX);
+            prop_assert_eq!(scan(&plain).depth, depth);
+            prop_assert_eq!(scan(&pretty).depth, depth);
+            prop_assert!(!scan(&plain).spaced);
+            prop_assert_eq!(&compact(&pretty), &plain);
+            let data = EventData::from_json(pretty).unwrap();
+            prop_assert_eq!(text_of(&data), plain.as_str());
+        }
+    }
+}
