@@ -13,7 +13,7 @@ use crate::sync_bus::PySyncBus;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyList, PyTuple};
+use pyo3::types::{PyDict, PyTuple};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tidings::serde_json::Value;
@@ -48,7 +48,7 @@ pub(crate) fn emit_data(value: Option<&Bound<'_, PyAny>>) -> PyResult<EventData>
 const EMIT_MANY_KEYS: [&str; 5] = ["type", "data", "subject", "metadata", "version"];
 
 /// The items of `emit_many`: `(type, data)` tuples or dicts with `type`, `data` and optional
-/// `subject`, `metadata`, `version`. The data of every item is encoded in one pass.
+/// `subject`, `metadata`, `version`. Every item is checked before any data is encoded.
 pub(crate) fn emit_many_requests(items: &Bound<'_, PyAny>) -> PyResult<Vec<EmitRequest>> {
     let py = items.py();
     let wrong = |index: usize, why: &str| {
@@ -58,7 +58,7 @@ pub(crate) fn emit_many_requests(items: &Bound<'_, PyAny>) -> PyResult<Vec<EmitR
         ))
     };
     let mut parts = Vec::new();
-    let datas = PyList::empty(py);
+    let mut datas = Vec::new();
     for (index, item) in items.try_iter()?.enumerate() {
         let item = item?;
         if let Ok(dict) = item.cast::<PyDict>() {
@@ -75,7 +75,7 @@ pub(crate) fn emit_many_requests(items: &Bound<'_, PyAny>) -> PyResult<Vec<EmitR
                 .ok_or_else(|| wrong(index, "no 'type'"))?
                 .extract::<String>()
                 .map_err(|_| wrong(index, "'type' is not a str"))?;
-            datas.append(field("data")?.unwrap_or_else(|| py.None().into_bound(py)))?;
+            datas.push(field("data")?.unwrap_or_else(|| py.None().into_bound(py)));
             let text = |name: &str| -> PyResult<Option<String>> {
                 match field(name)? {
                     Some(value) if !value.is_none() => value
@@ -102,13 +102,16 @@ pub(crate) fn emit_many_requests(items: &Bound<'_, PyAny>) -> PyResult<Vec<EmitR
                 .get_item(0)?
                 .extract::<String>()
                 .map_err(|_| wrong(index, "the type is not a str"))?;
-            datas.append(pair.get_item(1)?)?;
+            datas.push(pair.get_item(1)?);
             parts.push((event_type, None, None, None));
         } else {
             return Err(wrong(index, "not a tuple or dict"));
         }
     }
-    let datas = data::to_event_data_list(&datas)?;
+    let datas = datas
+        .iter()
+        .map(data::to_event_data)
+        .collect::<PyResult<Vec<_>>>()?;
     parts
         .into_iter()
         .zip(datas)

@@ -4,11 +4,11 @@
 //! turns JSON values into plain objects.
 
 use crate::errors::{error, to_py_err};
+use crate::json_writer::write_json;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyList};
-use tidings::serde_json::value::RawValue;
+use pyo3::types::PyDict;
 use tidings::serde_json::{self, Map, Value};
 use tidings::{ErrorKind, EventData};
 
@@ -54,19 +54,16 @@ pub(crate) fn to_json(value: &Bound<'_, PyAny>) -> PyResult<Value> {
         .map_err(|err| error(ErrorKind::InvalidData, format!("data is not JSON: {err}")))
 }
 
-/// A Python value as event data: its JSON text (see [`to_text`]), which the core checks.
+/// A Python value as event data: its JSON text, written by [`write_json`] for the builtin
+/// types and by Python's encoder (see [`to_text`]) for anything else, checked by the core.
 pub(crate) fn to_event_data(value: &Bound<'_, PyAny>) -> PyResult<EventData> {
-    EventData::from_json(to_text(value)?).map_err(to_py_err)
-}
-
-/// A Python list as event data, one per item, encoded in one pass.
-pub(crate) fn to_event_data_list(values: &Bound<'_, PyList>) -> PyResult<Vec<EventData>> {
-    let items: Vec<Box<RawValue>> = serde_json::from_str(&to_text(values.as_any())?)
-        .map_err(|err| error(ErrorKind::InvalidData, format!("data is not JSON: {err}")))?;
-    items
-        .into_iter()
-        .map(|item| EventData::from_raw(item).map_err(to_py_err))
-        .collect()
+    let mut text = Vec::with_capacity(128);
+    let text = if write_json(value, &mut text) {
+        String::from_utf8(text).expect("the writer writes UTF-8")
+    } else {
+        to_text(value)?
+    };
+    EventData::from_json(text).map_err(to_py_err)
 }
 
 /// A Python dict as a JSON object (metadata).

@@ -19,6 +19,7 @@ mod errors;
 mod event;
 mod grammar;
 mod history;
+mod json_writer;
 mod position;
 mod runtime;
 mod sse;

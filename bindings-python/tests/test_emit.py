@@ -3,7 +3,11 @@ refused with a clear error and write nothing. Every test runs on memory:// and o
 
 from __future__ import annotations
 
+import collections
 import datetime
+import enum
+import functools
+import json
 import math
 import uuid
 
@@ -190,3 +194,43 @@ def _emit_without_loop(bus: tidings.Bus, errors: list) -> None:
         bus.emit("a.b", 1)
     except RuntimeError as error:
         errors.append(error)
+
+
+class Colour(enum.IntEnum):
+    RED = 1
+
+
+class Name(str):
+    pass
+
+
+# Builtin data the binding writes itself, and values it hands to Python's own encoder (subclasses,
+# non-str keys, ints beyond 64 bits): either way the data reads back as json.dumps would write it.
+AS_JSON_DUMPS = [
+    {"s": "π ✓ \u0000\n\"\\ 😀", "i": -(2**63), "u": 2**64 - 1, "f": [0.1, -0.0, 1e100, 1e-7, 5e-324], "b": [True, False, None]},
+    ((1, (2, "three")), []),
+    collections.OrderedDict([("b", 1), ("a", 2)]),
+    {"colour": Colour.RED, "name": Name("ada")},
+    {1: "int", True: "bool", None: "none", 1.5: "float"},
+    {"big": 2**70, "neg": -(2**65)},
+    functools.reduce(lambda inner, _: [inner], range(126), "deepest allowed"),
+]
+
+
+@pytest.mark.parametrize("data", AS_JSON_DUMPS)
+async def test_data_reads_back_as_json_dumps_writes_it(url: str, data: object) -> None:
+    expected = json.loads(json.dumps(data))
+    async with await tidings.connect(url) as bus:
+        await bus.emit("data.one", data)
+        await bus.emit_many([("data.many", data), {"type": "data.many", "data": data}])
+        one = await bus.history("data.one")
+        many = await bus.history("data.many")
+    assert [event.data for event in one + many] == [expected] * 3
+
+
+async def test_a_lone_surrogate_is_refused_and_writes_nothing(url: str) -> None:
+    async with await tidings.connect(url) as bus:
+        for emit in (lambda: bus.emit("ok.type", {"x": "\ud800"}), lambda: bus.emit_many([("ok.type", "\ud800")])):
+            with pytest.raises(ValueError):
+                await emit()
+        assert await bus.history("*") == []
