@@ -28,6 +28,36 @@ pub(crate) struct EnvelopeFields<'a> {
     pub data: DataRef<'a>,
 }
 
+/// The bytes of an envelope besides its strings and data: member names, quotes, commas, the
+/// time.
+const FRAME_LEN: usize = 143;
+
+/// A guess at the JSON of data given as a value, or of metadata.
+const VALUE_LEN_GUESS: usize = 256;
+
+impl EnvelopeFields<'_> {
+    /// About how long the envelope will be: exact for text data, strings that need no
+    /// escaping and a four-digit year, without a position.
+    pub(crate) fn size_hint(&self) -> usize {
+        let data = match self.data {
+            DataRef::Value(_) => VALUE_LEN_GUESS,
+            DataRef::Text(text) => text.len(),
+        };
+        FRAME_LEN
+            + self.id.len()
+            + self.event_type.len()
+            + self.source.len()
+            + self.version.len()
+            + self
+                .subject
+                .map_or(0, |subject| ",\"subject\":\"\"".len() + subject.len())
+            + self
+                .metadata
+                .map_or(0, |_| ",\"metadata\":".len() + VALUE_LEN_GUESS)
+            + data
+    }
+}
+
 /// An envelope's data: a value, or checked JSON text written as it is.
 #[derive(Clone, Copy)]
 pub(crate) enum DataRef<'a> {
@@ -248,6 +278,29 @@ mod tests {
         #[test]
         fn writes_what_serde_json_writes(event in any_event(), with_position in any::<bool>()) {
             prop_assert_eq!(written(&event, with_position), reference(&event, with_position));
+        }
+
+        /// The size hint is the envelope's length when the data is text, no string needs
+        /// escaping and the year has four digits (the position aside).
+        #[test]
+        fn the_size_hint_is_exact_for_text_data(event in any_event()) {
+            let text = serde_json::to_string(&event.data).unwrap();
+            let mut fields = event.envelope_fields(false);
+            fields.data = DataRef::Text(&text);
+            let mut out = Vec::new();
+            write_envelope(&fields, &mut out);
+            let metadata_len = event.metadata.as_ref().map_or(0, |m| {
+                serde_json::to_string(m).unwrap().len() as isize - VALUE_LEN_GUESS as isize
+            });
+            let escaped = [Some(&event.id), Some(&event.event_type), Some(&event.source),
+                event.subject.as_ref(), Some(&event.version)]
+                .into_iter()
+                .flatten()
+                .any(|s| s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\'));
+            let four_digit_year = chrono_time(event.time).len() == 24;
+            if !escaped && four_digit_year {
+                prop_assert_eq!(out.len() as isize, fields.size_hint() as isize + metadata_len);
+            }
         }
 
         /// Data given as its compact JSON text comes out as the same bytes as the value.
