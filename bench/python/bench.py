@@ -1,6 +1,7 @@
 """The Python binding's benchmark (`make bench`): tidings against the seed's
 PersistentEventSystem written with redis-py's asyncio client (XADD then PUBLISH per emit), on
-the private redis-server named by TIDINGS_URL. Prints one JSON line per measurement:
+the private redis-server named by TIDINGS_URL, plus tidings' one-at-a-time emits on memory://
+(what the binding costs without Redis). Prints one JSON line per measurement:
 {"contender", "metric", "value" (median), "unit", "runs"}.
 
     TIDINGS_URL=redis://127.0.0.1:PORT/ python bench/python/bench.py
@@ -12,12 +13,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import queue
 import random
 import statistics
 import subprocess
 import sys
+import threading
 import time
-from typing import Any, Awaitable, Callable, Dict, List, Set, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Tuple
 
 import redis.asyncio as aioredis
 
@@ -35,6 +38,7 @@ LATENCY = 200 if QUICK else 3_000
 LATENCY_RATE = 1_000
 BINDING = "tidings-python"
 CONTENDER = "redis-py asyncio (seed)"
+HAND_OFF = "asyncio thread hand-off (reference)"
 # About 100 bytes of JSON, as in DESIGN.md's Performance section.
 DATA = {"userId": 123, "email": "ada@example.com", "device": "iPhone 14", "ip": "192.168.1.1"}
 
@@ -88,6 +92,31 @@ async def contender_batch(client: aioredis.Redis, count: int) -> None:
         pipe.xadd("stream:bench.many", {"event": payload})
         pipe.publish("events:bench.many", payload)
     await pipe.execute()
+
+
+class ThreadHandOff:
+    """The floor of an awaited call served by another thread, without tidings: a plain thread
+    resolves each future with `call_soon_threadsafe`. Every binding of a native core pays this
+    per one-at-a-time emit, on top of the core's own work."""
+
+    def __init__(self) -> None:
+        self.requests: "queue.SimpleQueue[Optional[asyncio.Future[None]]]" = queue.SimpleQueue()
+        self.loop = asyncio.get_running_loop()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while (future := self.requests.get()) is not None:
+            self.loop.call_soon_threadsafe(future.set_result, None)
+
+    async def call(self, _event_type: str, _data: object) -> None:
+        future = self.loop.create_future()
+        self.requests.put(future)
+        await future
+
+    def close(self) -> None:
+        self.requests.put(None)
+        self.thread.join()
 
 
 def produce(event_type: str, count: int, paced: bool) -> None:
@@ -164,6 +193,8 @@ async def main() -> None:
     if not URL.startswith("redis"):
         sys.exit("bench/python: set TIDINGS_URL to a private redis-server (scripts/with-redis.sh does)")
     bus = await tidings.connect(URL, source="bench/python")
+    memory = await tidings.connect("memory://bench", source="bench/python")
+    hand_off = ThreadHandOff()
     client = aioredis.from_url(URL, max_connections=IN_FLIGHT)
     seed = PersistentEventSystem(client)
     runs: Dict[Tuple[str, str], List[float]] = {}
@@ -171,9 +202,16 @@ async def main() -> None:
     def add(contender: str, metric: str, value: float) -> None:
         runs.setdefault((contender, metric), []).append(value)
 
+    # One unmeasured batch each first, as a long-running service would have done: the first
+    # batch of a fresh process also pays for growing its heap (page faults), for every client.
+    await contender_batch(client, BATCH)
+    await bus.emit_many([("bench.many", DATA)] * BATCH)
+    await client.flushdb()
     for run in range(RUNS):
         add(CONTENDER, "emit_seq", await rate(SEQUENTIAL, lambda: sequential(seed.emit, SEQUENTIAL)))
         add(BINDING, "emit_seq", await rate(SEQUENTIAL, lambda: sequential(bus.emit, SEQUENTIAL)))
+        add(BINDING, "emit_seq_memory", await rate(SEQUENTIAL, lambda: sequential(memory.emit, SEQUENTIAL)))
+        add(HAND_OFF, "emit_seq_memory", await rate(SEQUENTIAL, lambda: sequential(hand_off.call, SEQUENTIAL)))
         add(CONTENDER, "emit_256", await rate(CONCURRENT, lambda: in_flight(seed.emit, CONCURRENT)))
         add(BINDING, "emit_256", await rate(CONCURRENT, lambda: in_flight(bus.emit, CONCURRENT)))
         add(CONTENDER, "emit_many", await rate(BATCH, lambda: contender_batch(client, BATCH)))
@@ -188,6 +226,8 @@ async def main() -> None:
         report(contender, metric, "us" if metric.startswith("latency") else "events/s", values)
     await client.aclose()
     await bus.close()
+    await memory.close()
+    hand_off.close()
 
 
 if __name__ == "__main__":

@@ -61,6 +61,10 @@ pub static BINDINGS: [Binding; 3] = [
         names: &[
             ("tidings-python", "tidings (Python)"),
             (PY_SEED, "redis-py asyncio (seed emit)"),
+            (
+                "asyncio thread hand-off (reference)",
+                "reference: asyncio ↔ thread hand-off",
+            ),
         ],
         targets: &[
             Goal {
@@ -360,6 +364,14 @@ impl Binding {
             ("Python", "emit_256") => "emit, 256 in flight (256 asyncio tasks)".to_owned(),
             ("Node", "emit_seq") => "emit, one at a time (awaited)".to_owned(),
             ("Node", "emit_256") => "emit, 256 in flight (256 async loops)".to_owned(),
+            (_, "emit_seq_memory") if ours => {
+                "emit, one at a time (awaited), on memory:// (no Redis: the binding alone)"
+                    .to_owned()
+            }
+            (_, "emit_seq_memory") => {
+                "a future a plain thread resolves (call_soon_threadsafe), awaited one at a time"
+                    .to_owned()
+            }
             (_, "emit_many") if ours => format!(
                 "{} of 10,000 events",
                 if self.language == "Node" {

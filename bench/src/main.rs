@@ -15,6 +15,7 @@
 
 mod bindings;
 mod core;
+mod floor;
 mod latency;
 mod machine;
 mod raw;

@@ -3,7 +3,7 @@
 
 use crate::report::{Measurement, Role};
 use crate::target::Target;
-use crate::{core, latency, raw, redis_benchmark, stats, workload, BenchResult, Options};
+use crate::{core, floor, latency, raw, redis_benchmark, stats, workload, BenchResult, Options};
 use std::future::Future;
 use tokio::runtime::Runtime;
 
@@ -239,5 +239,25 @@ pub fn measurements<'a>(
             }),
         });
     }
+    for f in flavors {
+        rows.push(Measurement {
+            contender: core::CONTENDER,
+            what: format!(
+                "emit, one at a time (awaited), on memory:// (no Redis), {}",
+                f.name
+            ),
+            role: Role::Receive,
+            keys: vec![],
+            run: Box::new(move || Ok(vec![f.run(floor::memory_sequential(n_flight))?])),
+        });
+    }
+    rows.push(Measurement {
+        contender: floor::CONTENDER,
+        what: "wake-up round trips between two plain threads (a binding's two hand-offs per awaited emit)"
+            .to_owned(),
+        role: Role::Receive,
+        keys: vec![],
+        run: Box::new(move || Ok(vec![floor::thread_round_trips(n_seq)?])),
+    });
     rows
 }
