@@ -209,17 +209,21 @@ impl<'env> Options<'env> {
             .map_err(|e| error::from_engine(self.kind, self.what, e))
     }
 
+    /// How messages name option `name` (made only for an option that is there: most emits
+    /// have none, and this was a `format!` per option per emit).
+    fn name_of(&self, name: &str) -> String {
+        format!("{}.{name}", self.what)
+    }
+
     fn string(&self, name: &str) -> Result<Option<String>> {
-        let what = format!("{}.{name}", self.what);
         self.get(name)?
-            .map(|v| string(v, &what, self.kind))
+            .map(|v| string(v, &self.name_of(name), self.kind))
             .transpose()
     }
 
     fn whole_number(&self, name: &str) -> Result<Option<u64>> {
-        let what = format!("{}.{name}", self.what);
         self.get(name)?
-            .map(|v| whole_number(v, &what, self.kind))
+            .map(|v| whole_number(v, &self.name_of(name), self.kind))
             .transpose()
     }
 
@@ -228,13 +232,17 @@ impl<'env> Options<'env> {
     }
 
     fn boolean(&self, name: &str) -> Result<Option<bool>> {
-        let what = format!("{}.{name}", self.what);
         self.get(name)?
             .map(|value| match value.get_type() {
                 // SAFETY: the value was just checked to be a boolean.
                 Ok(ValueType::Boolean) => unsafe { value.cast::<bool>() }
-                    .map_err(|e| error::from_engine(self.kind, &what, e)),
-                _ => Err(wrong_type(self.kind, &what, "a boolean", &value)),
+                    .map_err(|e| error::from_engine(self.kind, &self.name_of(name), e)),
+                _ => Err(wrong_type(
+                    self.kind,
+                    &self.name_of(name),
+                    "a boolean",
+                    &value,
+                )),
             })
             .transpose()
     }
