@@ -13,6 +13,7 @@ use crate::grammar::{validate_type, Pattern};
 use crate::position::Position;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::collections::HashSet;
+use std::io::Write;
 use std::sync::Mutex;
 use std::time::Duration;
 use tokio::sync::OnceCell;
@@ -38,6 +39,14 @@ impl KeyLayout {
     pub(crate) fn channel(&self, event_type: &str) -> String {
         format!("{}events:{event_type}", self.prefix)
     }
+    /// `stream` as a command argument, written without a `String` of its own.
+    fn stream_arg<'a>(&'a self, event_type: &'a str) -> TypeKey<'a> {
+        TypeKey([&self.prefix, "stream:", event_type])
+    }
+    /// `channel` as a command argument, written without a `String` of its own.
+    fn channel_arg<'a>(&'a self, event_type: &'a str) -> TypeKey<'a> {
+        TypeKey([&self.prefix, "events:", event_type])
+    }
     pub(crate) fn channel_prefix(&self) -> String {
         format!("{}events:", self.prefix)
     }
@@ -46,6 +55,27 @@ impl KeyLayout {
     }
     fn type_of_stream<'k>(&self, key: &'k str) -> Option<&'k str> {
         key.strip_prefix(&self.prefix)?.strip_prefix("stream:")
+    }
+}
+
+/// A key of one event type as one command argument, written part by part into the command's
+/// buffer: formatting a stream and a channel name per emit was 6% of the instructions of the
+/// 256-in-flight bench (callgrind).
+struct TypeKey<'a>([&'a str; 3]);
+
+impl TypeKey<'_> {
+    fn len(&self) -> usize {
+        self.0.iter().map(|part| part.len()).sum()
+    }
+}
+
+impl redis::ToRedisArgs for TypeKey<'_> {
+    fn write_redis_args<W: ?Sized + redis::RedisWrite>(&self, out: &mut W) {
+        let mut arg = out.writer_for_next_arg();
+        for part in self.0 {
+            arg.write_all(part.as_bytes())
+                .expect("a command buffer takes every write");
+        }
     }
 }
 
@@ -175,7 +205,7 @@ impl RedisBackend {
                 .ignore();
         }
         for (event_type, payload) in entries {
-            let stream = self.keys.stream(event_type);
+            let stream = self.keys.stream_arg(event_type);
             let mut xadd =
                 redis::Cmd::with_capacity(8, COMMAND_OVERHEAD + stream.len() + payload.len());
             xadd.arg("XADD").arg(stream);
@@ -184,7 +214,7 @@ impl RedisBackend {
             }
             xadd.arg("*").arg("event").arg(*payload);
             pipe.add_command(xadd);
-            let channel = self.keys.channel(event_type);
+            let channel = self.keys.channel_arg(event_type);
             let mut publish =
                 redis::Cmd::with_capacity(3, COMMAND_OVERHEAD + channel.len() + payload.len());
             publish.arg("PUBLISH").arg(channel).arg(*payload);
