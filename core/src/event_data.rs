@@ -7,7 +7,7 @@
 use crate::envelope_writer::DataRef;
 use crate::error::{Error, Result};
 use serde_json::value::RawValue;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// How deep arrays and objects may nest in an event's data: the deepest data serde_json reads
 /// inside an envelope (its recursion limit, less the envelope's own level), so every reader
@@ -67,6 +67,21 @@ impl EventData {
 /// Checks that a value nests no deeper than [`MAX_DATA_DEPTH`].
 pub(crate) fn check_value(value: &Value) -> Result<()> {
     check_depth(value_depth(value, MAX_DATA_DEPTH + 1))
+}
+
+/// Checks that metadata (an object beside the data in the envelope) nests no deeper than data
+/// may.
+pub(crate) fn check_metadata(metadata: &Map<String, Value>) -> Result<()> {
+    let inner = metadata
+        .values()
+        .map(|value| value_depth(value, MAX_DATA_DEPTH))
+        .max()
+        .unwrap_or(0);
+    check_depth(1 + inner).map_err(|_| {
+        Error::invalid_data(format!(
+            "metadata nests arrays and objects more than {MAX_DATA_DEPTH} deep"
+        ))
+    })
 }
 
 impl From<Value> for EventData {
@@ -229,6 +244,17 @@ mod tests {
         let err = EventData::from(nested_value(MAX_DATA_DEPTH + 1))
             .check()
             .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidData);
+    }
+
+    #[test]
+    fn metadata_is_limited_as_data_is() {
+        let metadata = |depth: usize| match nested_value(depth) {
+            Value::Array(mut items) => Map::from_iter([("k".to_owned(), items.remove(0))]),
+            _ => unreachable!(),
+        };
+        assert!(check_metadata(&metadata(MAX_DATA_DEPTH)).is_ok());
+        let err = check_metadata(&metadata(MAX_DATA_DEPTH + 1)).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidData);
     }
 

@@ -5,7 +5,7 @@
 use crate::envelope::{new_event_id, EmitOptions, Event, DEFAULT_VERSION, ENVELOPE_CAPACITY};
 use crate::envelope_writer::{write_envelope, EnvelopeFields};
 use crate::error::{Error, Result};
-use crate::event_data::{check_value, EventData};
+use crate::event_data::{check_metadata, check_value, EventData};
 use crate::grammar::validate_type;
 use crate::position::{system_time_ms, Position};
 use std::time::SystemTime;
@@ -42,6 +42,9 @@ impl Outgoing {
             options.version.as_deref(),
         )?;
         data.check()?;
+        if let Some(metadata) = &options.metadata {
+            check_metadata(metadata)?;
+        }
         let (id, time) = (new_event_id(), SystemTime::now());
         let fields = EnvelopeFields {
             id: &id,
@@ -71,6 +74,9 @@ impl Outgoing {
             Some(&event.version),
         )?;
         check_value(&event.data)?;
+        if let Some(metadata) = &event.metadata {
+            check_metadata(metadata)?;
+        }
         Ok(Outgoing {
             id: event.id.clone(),
             event_type: event.event_type.clone(),

@@ -1,12 +1,15 @@
 //! An emit's data given as JSON text (what the bindings hand over) or as a value, on both
-//! backends: the same events come back either way, bad text and over-deep data are rejected
-//! before anything is written, and data as deep as the limit allows reads back.
+//! backends: the same events come back either way, bad text and over-deep data or metadata are
+//! rejected before anything is written, and data and metadata as deep as the limit allows read
+//! back.
 
 mod support;
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use support::{next, Harness};
-use tidings::{EmitRequest, ErrorKind, EventData, HistoryQuery, Order, MAX_DATA_DEPTH};
+use tidings::{
+    EmitOptions, EmitRequest, ErrorKind, EventData, HistoryQuery, Order, MAX_DATA_DEPTH,
+};
 
 on_both_backends!(
     text_data_reads_back_as_the_value_it_spells,
@@ -112,4 +115,21 @@ async fn data_as_deep_as_the_limit_reads_back_and_deeper_is_refused(harness: Har
         "both events at the limit read back, nothing else"
     );
     assert!(events.iter().all(|event| event.data == deepest));
+    // Metadata sits beside the data in the envelope: the same limit, counting the object itself.
+    let metadata = |depth: usize| match nested(depth) {
+        Value::Array(mut items) => Map::from_iter([("trace".to_owned(), items.remove(0))]),
+        _ => unreachable!(),
+    };
+    let options = |depth| EmitOptions::new().metadata(metadata(depth));
+    bus.emit_with("doc.meta", json!(1), options(MAX_DATA_DEPTH))
+        .await
+        .unwrap();
+    let err = bus
+        .emit_with("doc.meta", json!(2), options(MAX_DATA_DEPTH + 1))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidData);
+    let events = stored(&bus, "doc.meta").await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].metadata, Some(metadata(MAX_DATA_DEPTH)));
 }
