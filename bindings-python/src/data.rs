@@ -1,7 +1,8 @@
-//! Event data between Python and JSON. Going out, Python's own JSON encoder decides what is
-//! JSON (so `data` accepts exactly what `json.dumps` accepts, minus NaN and infinities, which
-//! JSON has no way to write) and its text goes to the core as it is; coming back, `pythonize`
-//! turns JSON values into plain objects.
+//! Event data between Python and JSON. Going out, data becomes JSON text, written by
+//! `json_writer` for the builtin types and by Python's own JSON encoder for anything else, so
+//! `data` accepts exactly what `json.dumps` accepts (minus NaN and infinities, which JSON has no
+//! way to write); the text goes to the core as it is. Coming back, `pythonize` turns JSON values
+//! into plain objects.
 
 use crate::errors::{error, to_py_err};
 use crate::json_writer::write_json;
