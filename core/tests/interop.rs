@@ -1,7 +1,7 @@
-//! Interoperability with other writers of the same Redis: events in the seed's own shape
-//! (written as its ioredis `PersistentEventSystem` does: XADD only, no PUBLISH), entries that are
-//! not events at all, and a property test that the pattern matcher selects exactly what Redis
-//! `PSUBSCRIBE` selects.
+//! Interoperability with other writers and readers of the same Redis: events in the seed's own
+//! shape (written as its ioredis `PersistentEventSystem` does: XADD only, no PUBLISH), what
+//! tidings stores as others read it, entries that are not events at all, and a property test
+//! that the pattern matcher selects exactly what Redis `PSUBSCRIBE` selects.
 
 mod support;
 
@@ -9,13 +9,40 @@ use proptest::prelude::*;
 use serde_json::json;
 use std::time::Duration;
 use support::{next, Harness, RedisServer};
-use tidings::{HistoryQuery, Pattern, Start, SubscribeOptions};
+use tidings::{EventData, HistoryQuery, Pattern, Start, SubscribeOptions};
 
 fn raw_connection(harness: &Harness) -> redis::Connection {
     redis::Client::open(harness.url())
         .unwrap()
         .get_connection()
         .unwrap()
+}
+
+/// The `event` field of every entry of `stream`, read the seed's way (XRANGE).
+fn stored_envelopes(harness: &Harness, stream: &str) -> Vec<String> {
+    let entries: redis::Value = redis::cmd("XRANGE")
+        .arg(stream)
+        .arg("-")
+        .arg("+")
+        .query(&mut raw_connection(harness))
+        .unwrap();
+    let redis::Value::Array(entries) = entries else {
+        panic!("XRANGE gives an array")
+    };
+    entries
+        .iter()
+        .map(|entry| {
+            let redis::Value::Array(entry) = entry else {
+                panic!("an entry")
+            };
+            let redis::Value::Array(fields) = &entry[1] else {
+                panic!("fields")
+            };
+            let field: String = redis::from_redis_value(fields[0].clone()).unwrap();
+            assert_eq!(field, "event");
+            redis::from_redis_value(fields[1].clone()).unwrap()
+        })
+        .collect()
 }
 
 fn seed_emit(
@@ -118,29 +145,30 @@ async fn tidings_events_are_readable_the_seed_way() {
         .emit("order.placed", json!({"orderId": 7}))
         .await
         .unwrap();
-    let mut seed = raw_connection(&harness);
-    let entries: redis::Value = redis::cmd("XRANGE")
-        .arg("stream:order.placed")
-        .arg("-")
-        .arg("+")
-        .query(&mut seed)
-        .unwrap();
-    let redis::Value::Array(entries) = entries else {
-        panic!("XRANGE gives an array")
-    };
-    let redis::Value::Array(entry) = &entries[0] else {
-        panic!("an entry")
-    };
-    let redis::Value::Array(fields) = &entry[1] else {
-        panic!("fields")
-    };
-    let field: String = redis::from_redis_value(fields[0].clone()).unwrap();
-    let text: String = redis::from_redis_value(fields[1].clone()).unwrap();
-    assert_eq!(field, "event");
+    let [text] = stored_envelopes(&harness, "stream:order.placed")
+        .try_into()
+        .expect("one entry");
     let envelope: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(envelope["id"], id.as_str());
     assert_eq!(envelope["type"], "order.placed");
     assert_eq!(envelope["data"]["orderId"], 7);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_given_as_text_is_stored_as_written_without_whitespace() {
+    let harness = Harness::redis();
+    let bus = harness.bus().await;
+    let pretty = "{\n  \"a b\": [1, 2.50, 1e+100],\n  \"s\": \"x \\\" y\"\n}\n";
+    bus.emit("doc.saved", EventData::from_json(pretty).unwrap())
+        .await
+        .unwrap();
+    let [text] = stored_envelopes(&harness, "stream:doc.saved")
+        .try_into()
+        .expect("one entry");
+    assert!(
+        text.ends_with(r#","data":{"a b":[1,2.50,1e+100],"s":"x \" y"}}"#),
+        "{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
