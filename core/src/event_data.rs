@@ -142,23 +142,45 @@ fn is_json_whitespace(byte: u8) -> bool {
     matches!(byte, b' ' | b'\t' | b'\n' | b'\r')
 }
 
+/// Scans valid JSON text, jumping over string contents to the next quote or backslash (strings
+/// are most of a typical event's bytes; going through them byte by byte was the costliest
+/// function of the runtime thread for Node's 256 emits in flight, perf).
 fn scan(text: &str) -> Shape {
+    let bytes = text.as_bytes();
     let mut shape = Shape {
         depth: 0,
         spaced: false,
     };
-    let mut depth = 0usize;
-    walk(text, |byte, in_string| match byte {
-        _ if in_string => {}
-        b'[' | b'{' => {
-            depth += 1;
-            shape.depth = shape.depth.max(depth);
+    let (mut depth, mut at) = (0usize, 0usize);
+    while let Some(&byte) = bytes.get(at) {
+        at += 1;
+        match byte {
+            b'"' => at = string_end(bytes, at),
+            b'[' | b'{' => {
+                depth += 1;
+                shape.depth = shape.depth.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ if is_json_whitespace(byte) => shape.spaced = true,
+            _ => {}
         }
-        b']' | b'}' => depth = depth.saturating_sub(1),
-        _ if is_json_whitespace(byte) => shape.spaced = true,
-        _ => {}
-    });
+    }
     shape
+}
+
+/// Where a string whose contents start at `at` ends (just past its closing quote).
+fn string_end(bytes: &[u8], mut at: usize) -> usize {
+    while let Some(offset) = bytes
+        .get(at..)
+        .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+    {
+        at += offset;
+        if bytes[at] == b'"' {
+            return at + 1;
+        }
+        at += 2; // a backslash and the character it escapes
+    }
+    bytes.len()
 }
 
 /// Valid JSON text without the whitespace between its tokens.
