@@ -12,6 +12,7 @@
 //! table.
 
 use crate::core::CONTENDER as CORE;
+use crate::floor;
 use crate::report::{Outcome, Role};
 use crate::stats::{thousands, Summary};
 use crate::BenchResult;
@@ -47,6 +48,7 @@ enum Against {
 }
 
 const PY_SEED: &str = "redis-py asyncio (seed)";
+const PY_HAND_OFF: &str = "asyncio thread hand-off (reference)";
 const NODE_SEEDS: &[&str] = &[
     "ioredis (seed PersistentEventSystem)",
     "ioredis auto-pipelining (seed)",
@@ -61,10 +63,7 @@ pub static BINDINGS: [Binding; 3] = [
         names: &[
             ("tidings-python", "tidings (Python)"),
             (PY_SEED, "redis-py asyncio (seed emit)"),
-            (
-                "asyncio thread hand-off (reference)",
-                "reference: asyncio ↔ thread hand-off",
-            ),
+            (PY_HAND_OFF, "reference: asyncio ↔ thread hand-off"),
         ],
         targets: &[
             Goal {
@@ -341,6 +340,20 @@ impl Binding {
         }
     }
 
+    /// Hand-offs/s measured in this run for this binding's awaited calls: an asyncio future a
+    /// plain thread resolves (bench/python), else two plain threads waking each other (the
+    /// core's reference row).
+    fn hand_off_rate(&self, rows: &[ExternalRow], core: &[Outcome]) -> Option<f64> {
+        rows.iter()
+            .find(|r| r.contender == PY_HAND_OFF && r.metric == "emit_seq_memory")
+            .map(ExternalRow::median)
+            .or_else(|| {
+                core.iter()
+                    .find(|o| o.contender == floor::CONTENDER)
+                    .map(|o| o.figures[0].median)
+            })
+    }
+
     fn display_name(&self, contender: &str) -> String {
         self.names
             .iter()
@@ -525,7 +538,9 @@ impl Goal {
     /// this run (its best flavour), as a multiple of that contender. A binding runs the core
     /// plus its own conversions, so this is the most the binding could reach; empty when the
     /// core has no row of this role.
-    fn core_headroom(&self, core: &[Outcome], contender: f64) -> String {
+    /// For one-at-a-time goals with a `hand_off` rate measured in the same run, it also gives
+    /// the ceiling that the core's round trip plus one hand-off per emit leaves.
+    fn core_headroom(&self, core: &[Outcome], contender: f64, hand_off: Option<f64>) -> String {
         let role = METRICS
             .iter()
             .find(|(metric, _)| *metric == self.metric)
@@ -535,14 +550,26 @@ impl Goal {
             .filter(|o| o.contender == CORE && Some(o.role) == role)
             .map(|o| o.figures[0].median)
             .max_by(f64::total_cmp);
-        match best_core {
-            Some(rate) => format!(
-                " (the Rust core alone, best flavour: {}/s = {:.2}×)",
-                thousands(rate),
-                rate / contender
-            ),
+        let Some(rate) = best_core else {
+            return String::new();
+        };
+        let ceiling = match hand_off.filter(|_| role == Some(Role::OneAtATime)) {
+            Some(hand_off) => {
+                let at_most = 1.0 / (1.0 / rate + 1.0 / hand_off);
+                format!(
+                    "; plus this run's hand-off ({:.0} µs), at most {}/s = {:.2}×",
+                    1e6 / hand_off,
+                    thousands(at_most),
+                    at_most / contender
+                )
+            }
             None => String::new(),
-        }
+        };
+        format!(
+            " (the Rust core alone, best flavour: {}/s = {:.2}×{ceiling})",
+            thousands(rate),
+            rate / contender
+        )
     }
 
     /// The verdict on this run's medians, or why there is none.
@@ -573,7 +600,7 @@ impl Goal {
                         "{}/s vs {name} {}/s = {ratio:.2}×{}",
                         thousands(ours),
                         thousands(best),
-                        self.core_headroom(core, best)
+                        self.core_headroom(core, best, binding.hand_off_rate(rows, core))
                     ),
                     met: ratio >= times,
                 })
