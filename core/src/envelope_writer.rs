@@ -1,7 +1,7 @@
 //! Writes an event's envelope (the CloudEvents JSON of envelope.rs) straight into a byte
 //! buffer: member names as constant bytes, strings escaped only when they need it, the time
-//! from its calendar fields, data given as text copied as it is. The bytes are exactly what serde_json writes for the same
-//! envelope (the property test below compares them); going through serde's struct machinery
+//! from its calendar fields, data given as text copied as it is. The bytes are exactly what
+//! serde_json writes for the same envelope (the property test below compares them); going through serde's struct machinery
 //! and chrono's formatter instead was more than a third of an emit's client instructions
 //! (callgrind on the 256-in-flight bench).
 
@@ -9,6 +9,7 @@ use crate::envelope::SPEC_VERSION;
 use crate::position::Position;
 use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
 use serde_json::{Map, Value};
+use std::io::Write;
 use std::time::SystemTime;
 
 /// What an envelope is written from: an event's fields, borrowed (from an [`Event`] being
@@ -35,9 +36,12 @@ const FRAME_LEN: usize = 143;
 /// A guess at the JSON of data given as a value, or of metadata.
 const VALUE_LEN_GUESS: usize = 256;
 
+/// The most a `position` member takes: `,"position":"<u64>-<u64>"`.
+const POSITION_LEN_MAX: usize = 14 + 20 + 1 + 20;
+
 impl EnvelopeFields<'_> {
-    /// About how long the envelope will be: exact for text data, strings that need no
-    /// escaping and a four-digit year, without a position.
+    /// About how long the envelope will be (what its buffer starts at): exact for text data,
+    /// strings that need no escaping, a four-digit year and no position.
     pub(crate) fn size_hint(&self) -> usize {
         let data = match self.data {
             DataRef::Value(_) => VALUE_LEN_GUESS,
@@ -54,6 +58,7 @@ impl EnvelopeFields<'_> {
             + self
                 .metadata
                 .map_or(0, |_| ",\"metadata\":".len() + VALUE_LEN_GUESS)
+            + self.position.map_or(0, |_| POSITION_LEN_MAX)
             + data
     }
 }
@@ -91,9 +96,7 @@ pub(crate) fn write_envelope(fields: &EnvelopeFields<'_>, out: &mut Vec<u8>) {
         serde_json::to_writer(&mut *out, metadata).expect("a JSON map always serialises");
     }
     if let Some(position) = fields.position {
-        out.extend_from_slice(b",\"position\":\"");
-        out.extend_from_slice(position.to_string().as_bytes());
-        out.push(b'"');
+        write!(out, ",\"position\":\"{position}\"").expect("a Vec takes every write");
     }
     out.extend_from_slice(b",\"data\":");
     match fields.data {
@@ -108,13 +111,18 @@ pub(crate) fn write_envelope(fields: &EnvelopeFields<'_>, out: &mut Vec<u8>) {
 /// A JSON string. Text with nothing to escape (JSON escapes only `"`, `\` and control
 /// characters) is copied as it is; anything else goes through serde_json.
 fn write_str(out: &mut Vec<u8>, text: &str) {
-    if text.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+    if needs_escape(text) {
         serde_json::to_writer(&mut *out, text).expect("a string always serialises");
     } else {
         out.push(b'"');
         out.extend_from_slice(text.as_bytes());
         out.push(b'"');
     }
+}
+
+/// Whether JSON must escape something in `text`: `"`, `\` or a control character.
+fn needs_escape(text: &str) -> bool {
+    text.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\')
 }
 
 /// The time as RFC 3339 in UTC with milliseconds (`2024-08-17T10:30:00.123Z`; `format_time`
@@ -205,6 +213,17 @@ mod tests {
         String::from_utf8(out).unwrap()
     }
 
+    /// The envelope of `event` (no position) with its data given as compact JSON text, and the
+    /// size hint of those fields.
+    fn written_with_text_data(event: &Event) -> (String, usize) {
+        let text = serde_json::to_string(&event.data).unwrap();
+        let mut fields = event.envelope_fields(false);
+        fields.data = DataRef::Text(&text);
+        let mut out = Vec::new();
+        write_envelope(&fields, &mut out);
+        (String::from_utf8(out).unwrap(), fields.size_hint())
+    }
+
     /// Text with the characters that need escaping, and some that do not.
     fn text() -> impl Strategy<Value = String> {
         prop_oneof![
@@ -284,11 +303,7 @@ mod tests {
         /// escaping and the year has four digits (the position aside).
         #[test]
         fn the_size_hint_is_exact_for_text_data(event in any_event()) {
-            let text = serde_json::to_string(&event.data).unwrap();
-            let mut fields = event.envelope_fields(false);
-            fields.data = DataRef::Text(&text);
-            let mut out = Vec::new();
-            write_envelope(&fields, &mut out);
+            let (written, size_hint) = written_with_text_data(&event);
             let metadata_len = event.metadata.as_ref().map_or(0, |m| {
                 serde_json::to_string(m).unwrap().len() as isize - VALUE_LEN_GUESS as isize
             });
@@ -296,22 +311,17 @@ mod tests {
                 event.subject.as_ref(), Some(&event.version)]
                 .into_iter()
                 .flatten()
-                .any(|s| s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\'));
+                .any(|s| needs_escape(s));
             let four_digit_year = chrono_time(event.time).len() == 24;
             if !escaped && four_digit_year {
-                prop_assert_eq!(out.len() as isize, fields.size_hint() as isize + metadata_len);
+                prop_assert_eq!(written.len() as isize, size_hint as isize + metadata_len);
             }
         }
 
         /// Data given as its compact JSON text comes out as the same bytes as the value.
         #[test]
         fn writes_text_data_as_it_writes_the_value(event in any_event()) {
-            let text = serde_json::to_string(&event.data).unwrap();
-            let mut fields = event.envelope_fields(false);
-            fields.data = DataRef::Text(&text);
-            let mut out = Vec::new();
-            write_envelope(&fields, &mut out);
-            prop_assert_eq!(String::from_utf8(out).unwrap(), reference(&event, false));
+            prop_assert_eq!(written_with_text_data(&event).0, reference(&event, false));
         }
 
         #[test]
