@@ -47,14 +47,6 @@ impl EventData {
         Ok(EventData::Json(compact))
     }
 
-    /// Checks a value's depth (text was checked when it was made).
-    pub(crate) fn check(&self) -> Result<()> {
-        match self {
-            EventData::Value(value) => check_value(value),
-            EventData::Json(_) => Ok(()),
-        }
-    }
-
     /// The data as the envelope writer takes it.
     pub(crate) fn as_data_ref(&self) -> DataRef<'_> {
         match self {
@@ -260,12 +252,8 @@ mod tests {
         assert!(EventData::from_json(nested_text(MAX_DATA_DEPTH)).is_ok());
         let err = EventData::from_json(nested_text(MAX_DATA_DEPTH + 1)).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidData);
-        assert!(EventData::from(nested_value(MAX_DATA_DEPTH))
-            .check()
-            .is_ok());
-        let err = EventData::from(nested_value(MAX_DATA_DEPTH + 1))
-            .check()
-            .unwrap_err();
+        assert!(check_value(&nested_value(MAX_DATA_DEPTH)).is_ok());
+        let err = check_value(&nested_value(MAX_DATA_DEPTH + 1)).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidData);
     }
 
