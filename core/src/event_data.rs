@@ -110,26 +110,6 @@ struct Shape {
     spaced: bool,
 }
 
-/// Calls `visit(byte, inside_a_string)` for each byte of valid JSON text (the quotes that open
-/// and close a string count as outside it).
-fn walk(text: &str, mut visit: impl FnMut(u8, bool)) {
-    let (mut in_string, mut escaped) = (false, false);
-    for byte in text.bytes() {
-        if !in_string {
-            in_string = byte == b'"';
-            visit(byte, false);
-            continue;
-        }
-        match byte {
-            _ if escaped => escaped = false,
-            b'\\' => escaped = true,
-            b'"' => in_string = false,
-            _ => {}
-        }
-        visit(byte, in_string);
-    }
-}
-
 fn is_json_whitespace(byte: u8) -> bool {
     matches!(byte, b' ' | b'\t' | b'\n' | b'\r')
 }
@@ -175,14 +155,24 @@ fn string_end(bytes: &[u8], mut at: usize) -> usize {
     bytes.len()
 }
 
-/// Valid JSON text without the whitespace between its tokens.
+/// Valid JSON text without the whitespace between its tokens (strings are copied whole, found
+/// as `scan` finds them).
 fn compact(text: &str) -> String {
-    let mut out = Vec::with_capacity(text.len());
-    walk(text, |byte, in_string| {
-        if in_string || !is_json_whitespace(byte) {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while let Some(&byte) = bytes.get(at) {
+        if byte == b'"' {
+            let end = string_end(bytes, at + 1);
+            out.extend_from_slice(&bytes[at..end]);
+            at = end;
+            continue;
+        }
+        if !is_json_whitespace(byte) {
             out.push(byte);
         }
-    });
+        at += 1;
+    }
     String::from_utf8(out).expect("only ASCII whitespace was taken out")
 }
 
