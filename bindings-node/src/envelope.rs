@@ -40,22 +40,6 @@ pub(crate) fn batch_to_js(env: &Env, events: Vec<Event>) -> napi::Result<Array<'
     Ok(array)
 }
 
-/// A batch of events as one JSON array of their envelopes, position included (the core's
-/// `Event::to_json_with_position`), which `decodeBatch` in `index.js` parses once per batch
-/// into the objects `to_js` makes (a dozen Node-API calls per event otherwise).
-pub(crate) fn batch_json(events: &[Event]) -> String {
-    let mut text = String::with_capacity(events.len() * 384 + 2);
-    text.push('[');
-    for (index, event) in events.iter().enumerate() {
-        if index > 0 {
-            text.push(',');
-        }
-        text.push_str(&event.to_json_with_position());
-    }
-    text.push(']');
-    text
-}
-
 /// Reads an envelope as stored in a stream entry's `event` field, at `position` when given,
 /// with the core's reader (`Event::from_json`). For the shared wire-format test vectors.
 #[napi(js_name = "_decodeEnvelope", catch_unwind)]
