@@ -3,24 +3,20 @@
 //! the hand-off a binding pays twice per awaited emit (into the core's runtime thread and back).
 //! The bindings' benches report their own one-at-a-time emits on `memory://` beside these.
 
-use crate::workload::event_data;
-use crate::BenchResult;
+use crate::{core, BenchResult};
 use std::sync::mpsc;
 use std::time::Instant;
 use tidings::Bus;
 
 pub const CONTENDER: &str = "reference";
 
-/// Events/s of `n` emits on a `memory://` bus of its own, each awaited before the next.
+/// Events/s of `n` emits on a private `memory://` bus (freed after), each awaited before the
+/// next: the core's one-at-a-time measurement without Redis.
 pub async fn memory_sequential(n: u64) -> BenchResult<f64> {
-    let bus = Bus::connect("memory://bench-floor").await?;
-    let started = Instant::now();
-    for seq in 0..n {
-        bus.emit("bench.floor", event_data(seq)).await?;
-    }
-    let rate = n as f64 / started.elapsed().as_secs_f64();
+    let bus = Bus::connect("memory://").await?;
+    let rate = core::sequential(&bus, n).await;
     bus.close().await;
-    Ok(rate)
+    rate
 }
 
 /// Round trips/s between two threads that wake each other through channels, `n` times.
