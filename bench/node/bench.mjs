@@ -178,7 +178,7 @@ async function main() {
     process.exit(2)
   }
   const bus = await connect(URL_, { source: 'bench/node' })
-  const memory = await connect('memory://bench', { source: 'bench/node' })
+  const memory = await connect('memory://', { source: 'bench/node' })
   const contenders = [
     ioredisContender('ioredis (seed PersistentEventSystem)', {}),
     ioredisContender('ioredis auto-pipelining (seed)', { enableAutoPipelining: true }),

@@ -193,7 +193,7 @@ async def main() -> None:
     if not URL.startswith("redis"):
         sys.exit("bench/python: set TIDINGS_URL to a private redis-server (scripts/with-redis.sh does)")
     bus = await tidings.connect(URL, source="bench/python")
-    memory = await tidings.connect("memory://bench", source="bench/python")
+    memory = await tidings.connect("memory://", source="bench/python")
     hand_off = ThreadHandOff()
     client = aioredis.from_url(URL, max_connections=IN_FLIGHT)
     seed = PersistentEventSystem(client)
