@@ -187,7 +187,7 @@ impl Bus {
     async fn append(&self, outgoing: Outgoing) -> Result<Appended> {
         match &self.inner.batcher {
             Some(batcher) => batcher.emit(self, outgoing).await,
-            None => self.append_prepared(outgoing, false).await,
+            None => Box::pin(self.append_prepared(outgoing, false)).await,
         }
     }
 
