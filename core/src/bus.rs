@@ -255,11 +255,15 @@ impl Bus {
             .collect();
         if let Ok(positions) = self.inner.backend.append_many(&entries).await {
             let elapsed = started.elapsed();
+            for run in entries.chunk_by(|a, b| a.0 == b.0) {
+                self.inner
+                    .metrics
+                    .emitted_many(run[0].0, run.len(), elapsed);
+            }
             return chunk
                 .into_iter()
                 .zip(positions)
                 .map(|(outgoing, position)| {
-                    self.inner.metrics.emitted(&outgoing.event_type, elapsed);
                     Ok(Appended {
                         id: outgoing.id,
                         position,

@@ -36,11 +36,16 @@ impl Default for Histogram {
 
 impl Histogram {
     fn observe(&mut self, latency: Duration) {
+        self.observe_many(latency, 1);
+    }
+
+    /// `count` observations of the same latency.
+    fn observe_many(&mut self, latency: Duration, count: u64) {
         let seconds = latency.as_secs_f64();
         let bucket = LATENCY_BUCKETS.partition_point(|&bound| bound < seconds);
-        self.counts[bucket] += 1;
-        self.sum += seconds;
-        self.count += 1;
+        self.counts[bucket] += count;
+        self.sum += seconds * count as f64;
+        self.count += count;
     }
 }
 
@@ -95,9 +100,13 @@ impl Metrics {
     }
 
     pub(crate) fn emitted(&self, event_type: &str, latency: Duration) {
+        self.emitted_many(event_type, 1, latency);
+    }
+    /// `count` events of one type appended together (one batch), so with one latency.
+    pub(crate) fn emitted_many(&self, event_type: &str, count: usize, latency: Duration) {
         self.with_type(event_type, |m| {
-            m.emitted += 1;
-            m.emit_latency.observe(latency);
+            m.emitted += count as u64;
+            m.emit_latency.observe_many(latency, count as u64);
         });
     }
     pub(crate) fn delivered(&self, event_type: &str, latencies: &[Duration]) {

@@ -76,19 +76,38 @@ impl FromStr for Position {
 
     /// Parses `<ms>-<seq>`, as carried by `Event::position` and used as an SSE `id`.
     fn from_str(text: &str) -> Result<Position> {
-        let bad = || {
+        Position::from_bytes(text.as_bytes()).ok_or_else(|| {
             Error::config(format!(
                 "{text:?} is not a position; expected <milliseconds>-<sequence> such as 1700000000000-0"
             ))
-        };
-        let (ms, seq) = text.split_once('-').ok_or_else(bad)?;
-        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-        if !digits(ms) || !digits(seq) {
-            return Err(bad());
+        })
+    }
+}
+
+impl Position {
+    /// Parses `<ms>-<seq>` (ASCII digits, each part at least one and within `u64`) in one pass
+    /// over the bytes: every emit parses the id its `XADD` returned.
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Option<Position> {
+        let mut parts = [0u64; 2];
+        let mut part = 0;
+        let mut digits = 0;
+        for &byte in bytes {
+            match byte {
+                b'0'..=b'9' => {
+                    let value = &mut parts[part];
+                    *value = value.checked_mul(10)?.checked_add(u64::from(byte - b'0'))?;
+                    digits += 1;
+                }
+                b'-' if part == 0 && digits > 0 => {
+                    part = 1;
+                    digits = 0;
+                }
+                _ => return None,
+            }
         }
-        Ok(Position {
-            ms: ms.parse().map_err(|_| bad())?,
-            seq: seq.parse().map_err(|_| bad())?,
+        (part == 1 && digits > 0).then_some(Position {
+            ms: parts[0],
+            seq: parts[1],
         })
     }
 }
@@ -206,6 +225,29 @@ mod tests {
         ] {
             let err = bad.parse::<Position>().unwrap_err();
             assert_eq!(err.kind(), crate::ErrorKind::Config, "{bad:?}");
+        }
+    }
+
+    /// The reference: split at the first `-`, both sides non-empty ASCII digits within u64.
+    fn split_and_parse(text: &str) -> Option<Position> {
+        let (ms, seq) = text.split_once('-')?;
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if !digits(ms) || !digits(seq) {
+            return None;
+        }
+        Some(Position::new(ms.parse().ok()?, seq.parse().ok()?))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parsing_agrees_with_split_and_parse(text in "[0-9-]{0,44}|[0-9]{1,21}-[0-9]{1,21}|.{0,8}") {
+            proptest::prop_assert_eq!(Position::from_bytes(text.as_bytes()), split_and_parse(&text));
+        }
+
+        #[test]
+        fn every_position_reads_back(ms: u64, seq: u64) {
+            let position = Position::new(ms, seq);
+            proptest::prop_assert_eq!(position.to_string().parse::<Position>().unwrap(), position);
         }
     }
 

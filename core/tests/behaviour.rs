@@ -488,16 +488,28 @@ async fn metrics_count_emits_and_deliveries_per_type(harness: Harness) {
         bus.emit("m.one", json!(1)).await.unwrap();
     }
     bus.emit("m.two", json!(2)).await.unwrap();
-    take(&mut subscription, 4).await;
+    // One batch with runs of types: counted per type, one latency observation per event.
+    let batch = ["m.one", "m.one", "m.two", "m.one"]
+        .map(|event_type| EmitRequest::new(event_type, json!(3)));
+    bus.emit_many(batch.into()).await.unwrap();
+    take(&mut subscription, 8).await;
     let snapshot = bus.metrics();
-    assert_eq!(snapshot.types["m.one"].emitted, 3);
-    assert_eq!(snapshot.types["m.two"].emitted, 1);
-    assert_eq!(snapshot.types["m.one"].emit_latency.count, 3);
+    assert_eq!(snapshot.types["m.one"].emitted, 6);
+    assert_eq!(snapshot.types["m.two"].emitted, 2);
+    assert_eq!(snapshot.types["m.one"].emit_latency.count, 6);
+    assert_eq!(
+        snapshot.types["m.two"]
+            .emit_latency
+            .counts
+            .iter()
+            .sum::<u64>(),
+        2
+    );
     let delivered: u64 = snapshot.types.values().map(|m| m.delivered).sum();
-    assert_eq!(delivered, 4);
+    assert_eq!(delivered, 8);
     assert!(snapshot
         .to_prometheus()
-        .contains("tidings_events_emitted_total{type=\"m.one\"} 3"));
+        .contains("tidings_events_emitted_total{type=\"m.one\"} 6"));
 }
 
 async fn namespaces_keep_buses_apart(harness: Harness) {

@@ -182,15 +182,21 @@ impl RedisBackend {
     }
 
     /// Appends every entry in one pipeline (one round trip): `SADD` for types this process has
-    /// not registered yet, then `XADD` and `PUBLISH` per entry, in order.
+    /// not registered yet, then `XADD` and `PUBLISH` per entry, in order. Every reply is kept
+    /// and the `XADD` ones picked out by place: redis-rs's `ignore()` tracks ignored commands in
+    /// a hash set, which cost about 600 instructions per emit (callgrind).
     pub(crate) async fn append_many(&self, entries: &[(&str, &str)]) -> Result<Vec<Position>> {
         let unregistered: Vec<&str> = {
             let registered = self.registered.lock().expect("registry lock");
-            let mut unregistered: Vec<&str> = entries
-                .iter()
-                .map(|(event_type, _)| *event_type)
-                .filter(|event_type| !registered.contains(*event_type))
-                .collect();
+            let mut unregistered = Vec::new();
+            let mut previous = None;
+            for (event_type, _) in entries {
+                // Batches mostly carry one type: look each run of it up once.
+                if previous != Some(*event_type) && !registered.contains(*event_type) {
+                    unregistered.push(*event_type);
+                }
+                previous = Some(*event_type);
+            }
             unregistered.sort_unstable();
             unregistered.dedup();
             unregistered
@@ -201,8 +207,7 @@ impl RedisBackend {
         if !unregistered.is_empty() {
             pipe.cmd("SADD")
                 .arg(self.keys.registry())
-                .arg(&unregistered)
-                .ignore();
+                .arg(&unregistered);
         }
         for (event_type, payload) in entries {
             let stream = self.keys.stream_arg(event_type);
@@ -218,20 +223,29 @@ impl RedisBackend {
             let mut publish =
                 redis::Cmd::with_capacity(3, COMMAND_OVERHEAD + channel.len() + payload.len());
             publish.arg("PUBLISH").arg(channel).arg(*payload);
-            pipe.add_command(publish).ignore();
+            pipe.add_command(publish);
         }
-        let ids: Vec<redis::Value> = self.query(async |c| pipe.query_async(c).await).await?;
+        let replies: Vec<redis::Value> = self.query(async |c| pipe.query_async(c).await).await?;
         if !unregistered.is_empty() {
             let mut registered = self.registered.lock().expect("registry lock");
-            registered.extend(unregistered.into_iter().map(str::to_owned));
+            registered.extend(unregistered.iter().map(|t| (*t).to_owned()));
         }
-        if ids.len() != entries.len() {
+        let skipped = usize::from(!unregistered.is_empty());
+        if replies.len() != skipped + 2 * entries.len() {
             return Err(Error::new(
                 ErrorKind::Backend,
-                format!("{} XADD replies for {} entries", ids.len(), entries.len()),
+                format!(
+                    "{} replies to a pipeline of {} commands",
+                    replies.len(),
+                    skipped + 2 * entries.len()
+                ),
             ));
         }
-        ids.iter().map(redis_reply::position).collect()
+        replies[skipped..]
+            .iter()
+            .step_by(2)
+            .map(redis_reply::position)
+            .collect()
     }
 
     pub(crate) async fn known_types(&self) -> Result<Vec<String>> {

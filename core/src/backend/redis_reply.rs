@@ -25,10 +25,13 @@ fn unexpected(what: &str) -> Error {
 
 /// Parses a stream entry id.
 pub(crate) fn position(value: &Value) -> Result<Position> {
-    text(value)
-        .ok_or_else(|| unexpected("a stream id"))?
-        .parse()
-        .map_err(|_| unexpected("a stream id"))
+    let bytes = match value {
+        Value::BulkString(bytes) => bytes.as_slice(),
+        Value::SimpleString(text) => text.as_bytes(),
+        Value::VerbatimString { text, .. } => text.as_bytes(),
+        _ => return Err(unexpected("a stream id")),
+    };
+    Position::from_bytes(bytes).ok_or_else(|| unexpected("a stream id"))
 }
 
 /// One `[id, [field, value, …]]` entry.
