@@ -26,16 +26,23 @@ fn check_segments(text: &str, what: &str, allow_star: bool) -> std::result::Resu
             text.len()
         ));
     }
-    for segment in text.split('.') {
-        if segment.is_empty() {
-            return Err(format!(
-                "{what} {text:?} has an empty segment (a leading, trailing or doubled '.')"
-            ));
-        }
-        if let Some(bad) = segment
-            .chars()
-            .find(|&c| !(c.is_ascii() && (is_name_byte(c as u8) || (allow_star && c == '*'))))
-        {
+    // One pass over the bytes (every emit checks its type); the first problem met is the one
+    // reported, as a segment-by-segment reading would find it.
+    let mut segment_len = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        if byte == b'.' {
+            if segment_len == 0 {
+                return Err(empty_segment(text, what));
+            }
+            segment_len = 0;
+        } else if is_name_byte(byte) || (allow_star && byte == b'*') {
+            segment_len += 1;
+        } else {
+            // Every byte before `at` is ASCII, so a character starts there.
+            let bad = text[at..]
+                .chars()
+                .next()
+                .expect("a character at a byte checked");
             let allowed = if allow_star {
                 "letters, digits, '_', '-', '*'"
             } else {
@@ -46,7 +53,14 @@ fn check_segments(text: &str, what: &str, allow_star: bool) -> std::result::Resu
             ));
         }
     }
+    if segment_len == 0 {
+        return Err(empty_segment(text, what));
+    }
     Ok(())
+}
+
+fn empty_segment(text: &str, what: &str) -> String {
+    format!("{what} {text:?} has an empty segment (a leading, trailing or doubled '.')")
 }
 
 /// Validates an event type such as `user.login` or `user.registered.v2`.
@@ -161,6 +175,19 @@ mod tests {
             let err = validate_type(bad).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::InvalidType, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn messages_name_the_first_problem() {
+        let message = |text: &str| validate_type(text).unwrap_err().message().to_owned();
+        assert!(message("usér.log in").contains("contains 'é'"));
+        assert!(message("user.log in").contains("contains ' '"));
+        assert!(message("user..é").contains("empty segment"));
+        assert!(message("a.").contains("empty segment"));
+        assert!(Pattern::new("user.*.a$")
+            .unwrap_err()
+            .message()
+            .contains("contains '$'"));
     }
 
     #[test]
