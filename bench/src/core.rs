@@ -12,14 +12,14 @@ pub const SEQUENTIAL_TYPE: &str = "bench.sequential";
 pub const IN_FLIGHT_TYPE: &str = "bench.inflight";
 pub const EMIT_MANY_TYPE: &str = "bench.many";
 
-/// Connects, warms the connection up, and returns the bus and the size of one envelope.
-pub async fn connect(url: &str) -> BenchResult<(Bus, usize)> {
+/// Connects, warms the connection up, and returns the bus and one envelope as stored.
+pub async fn connect(url: &str) -> BenchResult<(Bus, String)> {
     let bus = Bus::connect(url).await?;
     let event = bus
         .emit_event(SEQUENTIAL_TYPE, event_data(0), Default::default())
         .await?;
     in_flight(&bus, 2_000).await?;
-    Ok((bus, event.to_json().len()))
+    Ok((bus, event.to_json()))
 }
 
 /// Events/s of `n` emits, each awaited before the next starts.

@@ -140,10 +140,10 @@ fn bench(options: Options) -> BenchResult<()> {
     }
     let idle = machine::idle_percent();
     let target = Target::start();
-    let (multi, envelope_bytes) = Flavor::connect("multi-thread", target.url())?;
+    let (multi, envelope) = Flavor::connect("multi-thread", target.url())?;
     let (current, _) = Flavor::connect("current-thread", target.url())?;
     let flavors = [multi, current];
-    let mut measurements = measurements(&options, &target, &flavors);
+    let mut measurements = measurements(&options, &target, &flavors, &envelope);
     if let Some(only) = &options.only {
         measurements.retain(|m| {
             m.contender == "redis-benchmark" || format!("{} {}", m.contender, m.what).contains(only)
@@ -222,8 +222,10 @@ fn bench(options: Options) -> BenchResult<()> {
         options.runs
     );
     println!(
-        "Event data: {data_bytes} B of JSON. A tidings emit is XADD + PUBLISH of a {envelope_bytes} B \
-         envelope; redis-benchmark appends the {data_bytes} B data alone (XADD only).\n"
+        "Event data: {data_bytes} B of JSON. A tidings emit is XADD + PUBLISH of a {} B \
+         envelope; redis-benchmark appends the {data_bytes} B data alone (XADD only), except in \
+         the two rows that time the server's XADD and PUBLISH of an envelope.\n",
+        envelope.len()
     );
     report::print_table(&outcomes, options.runs, core::CONTENDER);
     report::print_core_targets(&outcomes, core::CONTENDER);

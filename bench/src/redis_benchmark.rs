@@ -22,11 +22,45 @@ pub fn xadd(
     pipeline: u32,
     requests: u64,
 ) -> BenchResult<f64> {
+    command(
+        url,
+        &["XADD", key, "*", "event", payload],
+        clients,
+        pipeline,
+        requests,
+    )
+}
+
+/// Runs `PUBLISH <channel> <payload>` the same way (no subscriber listens).
+pub fn publish(
+    url: &str,
+    channel: &str,
+    payload: &str,
+    clients: u32,
+    pipeline: u32,
+    requests: u64,
+) -> BenchResult<f64> {
+    command(
+        url,
+        &["PUBLISH", channel, payload],
+        clients,
+        pipeline,
+        requests,
+    )
+}
+
+fn command(
+    url: &str,
+    command: &[&str],
+    clients: u32,
+    pipeline: u32,
+    requests: u64,
+) -> BenchResult<f64> {
     let output = Command::new("redis-benchmark")
         .args(["-u", url, "--csv"])
         .args(["-c", &clients.to_string(), "-P", &pipeline.to_string()])
         .args(["-n", &requests.to_string()])
-        .args(["XADD", key, "*", "event", payload])
+        .args(command)
         .output()?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {

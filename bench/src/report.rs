@@ -11,6 +11,10 @@ pub enum Role {
     ServerPipelined,
     /// redis-benchmark `-c 1 -P 1`.
     ServerOneAtATime,
+    /// redis-benchmark `XADD` of a whole tidings envelope: half of the server's work per emit.
+    ServerEnvelopeXadd,
+    /// redis-benchmark `PUBLISH` of a whole tidings envelope: the other half.
+    ServerEnvelopePublish,
     /// A contender's 256-in-flight emits (events/s), compared with the server limit.
     InFlight,
     /// 256 OS threads each blocking on one emit at a time (the C API's model), compared with
@@ -63,6 +67,22 @@ fn baselines(outcomes: &[Outcome]) -> (Option<f64>, Option<f64>) {
     (best(Role::ServerPipelined), best(Role::ServerOneAtATime))
 }
 
+/// The most emits/s the server can take, from the medians of its envelope `XADD` and `PUBLISH`
+/// rows: each emit costs it one of each, so their times per command add up.
+fn emit_ceiling(outcomes: &[Outcome]) -> Option<f64> {
+    let median = |role| {
+        outcomes
+            .iter()
+            .find(|o| o.role == role)
+            .map(|o| o.figures[0].median)
+    };
+    let (xadd, publish) = (
+        median(Role::ServerEnvelopeXadd)?,
+        median(Role::ServerEnvelopePublish)?,
+    );
+    Some(1.0 / (1.0 / xadd + 1.0 / publish))
+}
+
 fn percent(value: f64, of: Option<f64>) -> Option<f64> {
     of.map(|base| 100.0 * value / base)
 }
@@ -104,6 +124,17 @@ pub fn print_table(outcomes: &[Outcome], runs: usize, core: &str) {
                     }
                     Role::OneAtATime | Role::OneAtATimeBlocking => percent(f[0].median, single)
                         .map_or("—".into(), |p| format!("{p:.0}% of `-c 1 -P 1`")),
+                    Role::ServerEnvelopePublish => emit_ceiling(outcomes).map_or(
+                        String::new(),
+                        |ceiling| {
+                            format!(
+                                "with the row above: the server's ceiling for tidings emits, {}/s = \
+                                 {:.0}% of server limit",
+                                thousands(ceiling),
+                                percent(ceiling, limit).unwrap_or(f64::NAN)
+                            )
+                        },
+                    ),
                     _ => String::new(),
                 };
                 let versus = match (versus.is_empty(), &o.note) {
@@ -145,6 +176,15 @@ pub fn print_core_targets(outcomes: &[Outcome], core: &str) {
         ),
     ];
     println!("\nTargets of the core issue (this run, medians):");
+    if let Some(ceiling) = emit_ceiling(outcomes) {
+        println!(
+            "(The server's own ceiling for tidings emits, XADD + PUBLISH of an envelope: {}/s, \
+             {:.0}% of the server limit; 40% of the server limit is {:.0}% of that ceiling.)",
+            thousands(ceiling),
+            percent(ceiling, limit).unwrap_or(f64::NAN),
+            limit.map_or(f64::NAN, |limit| 100.0 * 0.4 * limit / ceiling)
+        );
+    }
     for (role, target) in targets {
         println!("- {target}:");
         for o in outcomes
@@ -165,8 +205,19 @@ pub fn print_core_targets(outcomes: &[Outcome], core: &str) {
                     continue;
                 }
             };
+            let of_ceiling = match (role, emit_ceiling(outcomes)) {
+                (Role::InFlight, Some(ceiling)) => format!(
+                    " (the server's own ceiling for tidings emits, measured beside it: {:.0}% of it)",
+                    100.0 * o.figures[0].median / ceiling
+                ),
+                _ => String::new(),
+            };
             match percent(o.figures[0].median, base) {
-                Some(p) => println!("  - {}: {p:.0}% — {}", o.what, verdict(p >= need)),
+                Some(p) => println!(
+                    "  - {}: {p:.0}% — {}{of_ceiling}",
+                    o.what,
+                    verdict(p >= need)
+                ),
                 None => println!("  - {}: not judged (no redis-benchmark figure)", o.what),
             }
         }

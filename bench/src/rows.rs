@@ -26,11 +26,12 @@ pub fn runtime(name: &str) -> BenchResult<Runtime> {
 }
 
 impl Flavor {
-    pub fn connect(name: &'static str, url: &str) -> BenchResult<(Flavor, usize)> {
+    /// The flavour's runtime with a warmed-up bus and raw connection, and one envelope.
+    pub fn connect(name: &'static str, url: &str) -> BenchResult<(Flavor, String)> {
         let rt = runtime(name)?;
-        let (bus, envelope_bytes) = rt.block_on(core::connect(url))?;
+        let (bus, envelope) = rt.block_on(core::connect(url))?;
         let raw = rt.block_on(raw::connect(url))?;
-        Ok((Flavor { name, rt, bus, raw }, envelope_bytes))
+        Ok((Flavor { name, rt, bus, raw }, envelope))
     }
 
     /// Runs a measurement as a task on the runtime, the way a service's handlers run. Blocking
@@ -51,6 +52,7 @@ pub fn measurements<'a>(
     options: &Options,
     target: &'a Target,
     flavors: &'a [Flavor],
+    envelope: &str,
 ) -> Vec<Measurement<'a>> {
     let url = target.url();
     let mut rows = Vec::new();
@@ -76,6 +78,39 @@ pub fn measurements<'a>(
                 }),
             });
         }
+        // The server's work of a tidings emit, one command at a time: its ceiling for emits is
+        // 1 / (1/XADD + 1/PUBLISH) of these rates.
+        let (clients, pipeline, n) = (4, 64, options.rb_pipelined);
+        let xadd_envelope = envelope.to_owned();
+        rows.push(Measurement {
+            contender: "redis-benchmark",
+            what: format!("XADD of a tidings envelope, `-c {clients} -P {pipeline}`"),
+            role: Role::ServerEnvelopeXadd,
+            keys: vec!["bench:rb"],
+            run: Box::new(move || {
+                let rate =
+                    redis_benchmark::xadd(url, "bench:rb", &xadd_envelope, clients, pipeline, n)?;
+                Ok(vec![rate])
+            }),
+        });
+        let publish_envelope = envelope.to_owned();
+        rows.push(Measurement {
+            contender: "redis-benchmark",
+            what: format!("PUBLISH of a tidings envelope, `-c {clients} -P {pipeline}`"),
+            role: Role::ServerEnvelopePublish,
+            keys: vec![],
+            run: Box::new(move || {
+                let rate = redis_benchmark::publish(
+                    url,
+                    "bench:rb",
+                    &publish_envelope,
+                    clients,
+                    pipeline,
+                    n,
+                )?;
+                Ok(vec![rate])
+            }),
+        });
     } else {
         eprintln!(
             "redis-benchmark is not on PATH (Debian: apt install redis-tools): skipping its rows"
