@@ -31,25 +31,9 @@ pub fn xadd(
     )
 }
 
-/// Runs `PUBLISH <channel> <payload>` the same way (no subscriber listens).
-pub fn publish(
-    url: &str,
-    channel: &str,
-    payload: &str,
-    clients: u32,
-    pipeline: u32,
-    requests: u64,
-) -> BenchResult<f64> {
-    command(
-        url,
-        &["PUBLISH", channel, payload],
-        clients,
-        pipeline,
-        requests,
-    )
-}
-
-fn command(
+/// Runs one command line `requests` times over `clients` connections with `pipeline` requests in
+/// flight on each; returns requests per second.
+pub fn command(
     url: &str,
     command: &[&str],
     clients: u32,

@@ -100,14 +100,8 @@ pub fn measurements<'a>(
             role: Role::ServerEnvelopePublish,
             keys: vec![],
             run: Box::new(move || {
-                let rate = redis_benchmark::publish(
-                    url,
-                    "bench:rb",
-                    &publish_envelope,
-                    clients,
-                    pipeline,
-                    n,
-                )?;
+                let publish = ["PUBLISH", "bench:rb", publish_envelope.as_str()];
+                let rate = redis_benchmark::command(url, &publish, clients, pipeline, n)?;
                 Ok(vec![rate])
             }),
         });
