@@ -25,6 +25,32 @@ impl Position {
         Position { ms, seq }
     }
 
+    /// Parses `<ms>-<seq>` (ASCII digits, each part at least one and within `u64`) in one pass
+    /// over the bytes: every emit parses the id its `XADD` returned.
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Option<Position> {
+        let mut parts = [0u64; 2];
+        let mut part = 0;
+        let mut digits = 0;
+        for &byte in bytes {
+            match byte {
+                b'0'..=b'9' => {
+                    let value = &mut parts[part];
+                    *value = value.checked_mul(10)?.checked_add(u64::from(byte - b'0'))?;
+                    digits += 1;
+                }
+                b'-' if part == 0 && digits > 0 => {
+                    part = 1;
+                    digits = 0;
+                }
+                _ => return None,
+            }
+        }
+        (part == 1 && digits > 0).then_some(Position {
+            ms: parts[0],
+            seq: parts[1],
+        })
+    }
+
     /// The last position strictly before millisecond `ms`, so reading "after" it includes
     /// everything appended at `ms` or later.
     pub fn just_before_ms(ms: u64) -> Position {
@@ -80,34 +106,6 @@ impl FromStr for Position {
             Error::config(format!(
                 "{text:?} is not a position; expected <milliseconds>-<sequence> such as 1700000000000-0"
             ))
-        })
-    }
-}
-
-impl Position {
-    /// Parses `<ms>-<seq>` (ASCII digits, each part at least one and within `u64`) in one pass
-    /// over the bytes: every emit parses the id its `XADD` returned.
-    pub(crate) fn from_bytes(bytes: &[u8]) -> Option<Position> {
-        let mut parts = [0u64; 2];
-        let mut part = 0;
-        let mut digits = 0;
-        for &byte in bytes {
-            match byte {
-                b'0'..=b'9' => {
-                    let value = &mut parts[part];
-                    *value = value.checked_mul(10)?.checked_add(u64::from(byte - b'0'))?;
-                    digits += 1;
-                }
-                b'-' if part == 0 && digits > 0 => {
-                    part = 1;
-                    digits = 0;
-                }
-                _ => return None,
-            }
-        }
-        (part == 1 && digits > 0).then_some(Position {
-            ms: parts[0],
-            seq: parts[1],
         })
     }
 }
