@@ -11,9 +11,9 @@ pub enum Role {
     ServerPipelined,
     /// redis-benchmark `-c 1 -P 1`.
     ServerOneAtATime,
-    /// redis-benchmark `XADD` of a whole tidings envelope: half of the server's work per emit.
+    /// redis-benchmark `XADD` of a whole tidings envelope: the first of an emit's two commands.
     ServerEnvelopeXadd,
-    /// redis-benchmark `PUBLISH` of a whole tidings envelope: the other half.
+    /// redis-benchmark `PUBLISH` of a whole tidings envelope: the second.
     ServerEnvelopePublish,
     /// A contender's 256-in-flight emits (events/s), compared with the server limit.
     InFlight,
@@ -68,7 +68,9 @@ fn baselines(outcomes: &[Outcome]) -> (Option<f64>, Option<f64>) {
 }
 
 /// The most emits/s the server can take, from the medians of its envelope `XADD` and `PUBLISH`
-/// rows: each emit costs it one of each, so their times per command add up.
+/// rows: each emit costs it one of each, so their times per command add up. redis-benchmark
+/// keeps the server busy in those rows (95-98% of a core in `make bench`); where it could not,
+/// the figure is low.
 fn emit_ceiling(outcomes: &[Outcome]) -> Option<f64> {
     let median = |role| {
         outcomes
