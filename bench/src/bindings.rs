@@ -14,7 +14,7 @@
 use crate::core::CONTENDER as CORE;
 use crate::floor;
 use crate::report::{Outcome, Role};
-use crate::stats::{thousands, Summary};
+use crate::stats::{in_series, thousands, Summary};
 use crate::BenchResult;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -555,7 +555,7 @@ impl Goal {
         };
         let ceiling = match hand_off.filter(|_| role == Some(Role::OneAtATime)) {
             Some(hand_off) => {
-                let at_most = 1.0 / (1.0 / rate + 1.0 / hand_off);
+                let at_most = in_series(rate, hand_off);
                 format!(
                     "; plus this run's hand-off ({:.0} µs), at most {}/s = {:.2}×",
                     1e6 / hand_off,

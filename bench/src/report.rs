@@ -2,7 +2,7 @@
 //! `Outcome`s made in bindings.rs) with a `Role`; the role says which redis-benchmark figure a
 //! row is compared with, and an outcome's `note` adds the comparison its issue's target is about.
 
-use crate::stats::{thousands, Summary};
+use crate::stats::{in_series, thousands, Summary};
 use crate::BenchResult;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +82,7 @@ fn emit_ceiling(outcomes: &[Outcome]) -> Option<f64> {
         median(Role::ServerEnvelopeXadd)?,
         median(Role::ServerEnvelopePublish)?,
     );
-    Some(1.0 / (1.0 / xadd + 1.0 / publish))
+    Some(in_series(xadd, publish))
 }
 
 fn percent(value: f64, of: Option<f64>) -> Option<f64> {

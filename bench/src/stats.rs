@@ -33,6 +33,13 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
+/// The rate of work whose every item needs both of two things measured alone at `a` and `b`
+/// per second, one after the other: their times per item add (an emit's `XADD` and `PUBLISH`
+/// on the server; the core's round trip and a binding's hand-off).
+pub fn in_series(a: f64, b: f64) -> f64 {
+    1.0 / (1.0 / a + 1.0 / b)
+}
+
 /// 1234567.8 -> "1,234,568".
 pub fn thousands(value: f64) -> String {
     let digits = format!("{:.0}", value.max(0.0));
@@ -60,5 +67,7 @@ mod tests {
         assert_eq!(percentile(&sorted, 1.0), 100.0);
         assert_eq!(thousands(1234567.8), "1,234,568");
         assert_eq!(thousands(999.0), "999");
+        assert_eq!(in_series(100.0, 100.0), 50.0);
+        assert_eq!(in_series(300.0, 150.0), 100.0);
     }
 }
