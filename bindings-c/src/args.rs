@@ -63,13 +63,13 @@ pub(crate) fn json(text: &str, name: &str) -> CResult<Value> {
     })
 }
 
-/// JSON text as event data, checked by the core and written as it is.
+/// JSON text as event data, checked by the core and written as it is; a refusal keeps the
+/// core's kind, with the argument named.
 pub(crate) fn event_data(text: &str, name: &str) -> CResult<EventData> {
     EventData::from_json(text).map_err(|err| {
-        Failure::new(
-            tidings_result::InvalidData,
-            format!("`{name}`: {}", err.message()),
-        )
+        let mut failure = Failure::from(err);
+        failure.message = format!("`{name}`: {}", failure.message);
+        failure
     })
 }
 
