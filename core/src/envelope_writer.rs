@@ -1,9 +1,9 @@
 //! Writes an event's envelope (the CloudEvents JSON of envelope.rs) straight into a byte
 //! buffer: member names as constant bytes, strings escaped only when they need it, the time
 //! from its calendar fields, data given as text copied as it is. The bytes are exactly what
-//! serde_json writes for the same envelope (the property test below compares them); going through serde's struct machinery
-//! and chrono's formatter instead was more than a third of an emit's client instructions
-//! (callgrind on the 256-in-flight bench).
+//! serde_json writes for the same envelope (the property test below compares them); going
+//! through serde's struct machinery and chrono's formatter instead was more than a third of an
+//! emit's client instructions (callgrind on the 256-in-flight bench).
 
 use crate::envelope::SPEC_VERSION;
 use crate::position::Position;
