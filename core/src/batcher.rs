@@ -58,9 +58,7 @@ impl Batcher {
         let others = self.in_progress.fetch_add(1, Ordering::AcqRel);
         let _in_progress = InProgress(self.in_progress.clone());
         if others == 0 {
-            // Boxed: the straight path's retry state would otherwise make every emit's
-            // future (batched ones included) about 1.4 kB.
-            return Box::pin(bus.append_prepared(outgoing, false)).await;
+            return bus.append_prepared(outgoing, false).await;
         }
         let (reply, outcome) = oneshot::channel();
         if self.queue.send(Queued { outgoing, reply }).is_err() {

@@ -17,6 +17,7 @@ use crate::outgoing::{Appended, Outgoing};
 use crate::position::{system_time_ms, Position};
 use crate::retry::RetryPolicy;
 use crate::subscription::{self, SubscribeOptions, Subscription};
+use futures_util::future::BoxFuture;
 use futures_util::{stream, StreamExt, TryStreamExt};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
@@ -187,7 +188,7 @@ impl Bus {
     async fn append(&self, outgoing: Outgoing) -> Result<Appended> {
         match &self.inner.batcher {
             Some(batcher) => batcher.emit(self, outgoing).await,
-            None => Box::pin(self.append_prepared(outgoing, false)).await,
+            None => self.append_prepared(outgoing, false).await,
         }
     }
 
@@ -340,7 +341,17 @@ impl Bus {
     }
 
     /// Appends with retry; `look_first` when an earlier attempt (a chunk) may have landed.
-    pub(crate) async fn append_prepared(
+    /// Boxed: inline, its retry and dead-letter state made every emit's future 1,376 bytes,
+    /// batched emits included, which never take this path.
+    pub(crate) fn append_prepared(
+        &self,
+        outgoing: Outgoing,
+        look_first: bool,
+    ) -> BoxFuture<'_, Result<Appended>> {
+        Box::pin(self.append_prepared_inline(outgoing, look_first))
+    }
+
+    async fn append_prepared_inline(
         &self,
         outgoing: Outgoing,
         look_first: bool,
