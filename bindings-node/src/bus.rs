@@ -10,79 +10,23 @@ use crate::subscription::NativeSubscription;
 use napi::bindgen_prelude::{Array, Env, Object, PromiseRaw, Unknown};
 use napi::{JsValue, ValueType};
 use napi_derive::napi;
-use std::sync::{Arc, Mutex};
-use tidings::{EmitOptions, EmitRequest, Error, ErrorKind, EventData, Pattern, Result};
+use tidings::{EmitOptions, EmitQueue, Error, ErrorKind, Pattern, Result};
 
 /// A connected bus.
 #[napi]
 pub struct NativeBus {
     bus: tidings::Bus,
-    outbox: Arc<Outbox>,
-}
-
-/// Emits made from JavaScript and not yet handed to the core. They go to the core as one batch
-/// (`Bus::emit_each`: one round trip, each emit with its own outcome) whenever the runtime
-/// thread gets to them, so emits made at the same moment share a round trip; the batch then
-/// settles its promises itself, with no task or channel per emit.
-#[derive(Default)]
-struct Outbox {
-    queued: Mutex<Vec<Queued>>,
-}
-
-/// An emit waiting in the outbox. Its data is JSON text, which the core checks (on the runtime
-/// thread, which has less to do than the JavaScript thread) and writes as it is.
-struct Queued {
-    event_type: String,
-    data: String,
-    options: EmitOptions,
-    completion: Completion<String>,
+    /// Emits made from JavaScript, sent in batches by the core (`tidings::EmitQueue`), each
+    /// settling its own promise.
+    emits: EmitQueue<Completion<String>>,
 }
 
 impl NativeBus {
     fn new(bus: tidings::Bus) -> NativeBus {
         NativeBus {
+            emits: EmitQueue::new(bus.clone(), runtime::tokio().clone()),
             bus,
-            outbox: Arc::default(),
         }
-    }
-
-    /// Queues an emit; its promise settles once its batch is emitted.
-    fn send(
-        &self,
-        (event_type, data, options): (String, String, EmitOptions),
-        completion: Completion<String>,
-    ) {
-        let mut queued = self.outbox.queued.lock().unwrap_or_else(|e| e.into_inner());
-        let first = queued.is_empty();
-        queued.push(Queued {
-            event_type,
-            data,
-            options,
-            completion,
-        });
-        drop(queued);
-        if first {
-            runtime::spawn(emit_queued(self.bus.clone(), self.outbox.clone()));
-        }
-    }
-}
-
-/// Emits everything in the outbox as one batch and settles each emit's promise.
-async fn emit_queued(bus: tidings::Bus, outbox: Arc<Outbox>) {
-    let queued = std::mem::take(&mut *outbox.queued.lock().unwrap_or_else(|e| e.into_inner()));
-    let mut requests = Vec::with_capacity(queued.len());
-    let mut completions = Vec::with_capacity(queued.len());
-    for emit in queued {
-        match EventData::from_json(emit.data) {
-            Ok(data) => {
-                requests.push(EmitRequest::new(emit.event_type, data).options(emit.options));
-                completions.push(emit.completion);
-            }
-            Err(err) => emit.completion.complete(Err(err)),
-        }
-    }
-    for (completion, result) in completions.into_iter().zip(bus.emit_each(requests).await) {
-        completion.complete(result);
     }
 }
 
@@ -136,7 +80,9 @@ impl NativeBus {
     ) -> napi::Result<PromiseRaw<'env, String>> {
         let (promise, completion) = runtime::completion(env, runtime::value)?;
         match emit_arguments(env, event_type, data, options) {
-            Ok(arguments) => self.send(arguments, completion),
+            Ok((event_type, data, options)) => {
+                self.emits.push_json(event_type, data, options, completion)
+            }
             Err(err) => completion.reject_now(env, err),
         }
         Ok(promise)

@@ -231,6 +231,12 @@ impl<T: Send + 'static> Completion<T> {
     }
 }
 
+impl tidings::Settle for Completion<String> {
+    fn settle(self, outcome: tidings::Result<String>) {
+        self.complete(outcome)
+    }
+}
+
 impl<T: Send + 'static> Drop for Completion<T> {
     fn drop(&mut self) {
         if let Some((settler, deferred, to_js)) = self.parts.take() {
@@ -317,7 +323,7 @@ pub(crate) fn value<V: ToNapiValue>(env: &Env, value: V) -> napi::Result<sys::na
 
 /// The addon's Tokio runtime, shared by every JavaScript thread: the core's background runtime
 /// (a current-thread runtime on one thread of its own; see `tidings::start_background_runtime`).
-fn tokio() -> &'static tokio::runtime::Handle {
+pub(crate) fn tokio() -> &'static tokio::runtime::Handle {
     static RUNTIME: OnceLock<tokio::runtime::Handle> = OnceLock::new();
     RUNTIME.get_or_init(|| {
         tidings::start_background_runtime("tidings").expect("the tidings runtime starts")

@@ -20,7 +20,8 @@
 //! - `event_data`: [`EventData`], an emit's data as a value or as JSON text.
 //! - `bus`: [`Bus`]: emit with retry and dead letters, subscribe, history, close. `outgoing`:
 //!   an event checked and written, on its way to the backend.
-//!   `batcher`: group commit of concurrent emits into one pipeline.
+//!   `batcher`: group commit of concurrent emits into one pipeline. `emit_queue`: [`EmitQueue`],
+//!   the same for emits handed over from a binding's thread, each settled by a callback.
 //! - `subscription`: replay-then-follow from per-stream cursors; [`Subscription`].
 //! - `merge`: decoding entries and merging streams in emit order. `history`: [`HistoryQuery`]. `dead_letter`: [`DeadLetter`]. `metrics`: [`MetricsSnapshot`].
 //! - `backend/`: `memory` and `redis` (+ `redis_hub` for pub/sub, `redis_reply` for parsing),
@@ -36,6 +37,7 @@ mod batcher;
 mod bus;
 mod config;
 mod dead_letter;
+mod emit_queue;
 mod envelope;
 mod envelope_writer;
 mod error;
@@ -54,6 +56,7 @@ pub use background::start_background_runtime;
 pub use bus::{Bus, EmitRequest};
 pub use config::{BusBuilder, DEFAULT_MAX_EVENT_SIZE};
 pub use dead_letter::{DeadLetter, RedriveReport};
+pub use emit_queue::{EmitQueue, Settle};
 pub use envelope::{format_time, EmitOptions, Event, DEFAULT_VERSION, EVENT_ID_LEN, SPEC_VERSION};
 pub use error::{Error, ErrorKind, Result};
 pub use event_data::{EventData, MAX_DATA_DEPTH};
