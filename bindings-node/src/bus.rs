@@ -5,7 +5,7 @@ use crate::envelope;
 use crate::error;
 use crate::json;
 use crate::options::{self, Options};
-use crate::runtime::{self, Completion};
+use crate::runtime::{self, EmitCompletion};
 use crate::subscription::NativeSubscription;
 use napi::bindgen_prelude::{Array, Env, Object, PromiseRaw, Unknown};
 use napi::{JsValue, ValueType};
@@ -18,7 +18,7 @@ pub struct NativeBus {
     bus: tidings::Bus,
     /// Emits made from JavaScript, sent in batches by the core (`tidings::EmitQueue`), each
     /// settling its own promise.
-    emits: EmitQueue<Completion<String>>,
+    emits: EmitQueue<EmitCompletion>,
 }
 
 impl NativeBus {
@@ -78,7 +78,7 @@ impl NativeBus {
         data: Unknown<'env>,
         options: Option<Unknown<'env>>,
     ) -> napi::Result<PromiseRaw<'env, String>> {
-        let (promise, completion) = runtime::completion(env, runtime::value)?;
+        let (promise, completion) = runtime::emit_completion(env)?;
         match emit_arguments(env, event_type, data, options) {
             Ok((event_type, data, options)) => {
                 self.emits.push_json(event_type, data, options, completion)

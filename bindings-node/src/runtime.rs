@@ -1,8 +1,8 @@
 //! Where results cross into Node's event loop: `promise` runs a core future on the addon's
 //! Tokio runtime (one thread of its own) and settles a JavaScript promise with its outcome,
 //! converting the value on the JavaScript thread and mapping a core error through
-//! `error::to_js`; `completion` hands out the settling end of a promise to code that finishes
-//! the work itself (the emit outbox, which settles a whole batch at once).
+//! `error::to_js`; `emit_completion` hands out the settling end of an emit's promise to the
+//! core's `EmitQueue`, which settles a whole batch at once.
 //!
 //! Settling is batched. Each JavaScript thread has one `Settler`: a queue of finished work and
 //! one threadsafe function, created once. Work that finishes pushes its outcome and wakes the
@@ -25,6 +25,25 @@ use std::sync::{Arc, Mutex, OnceLock};
 /// Turns a finished outcome into the JavaScript value that settles its promise (`Err`: reject).
 type Settle = Box<dyn FnOnce(&Env) -> napi::Result<sys::napi_value> + Send>;
 
+/// A finished outcome waiting for the JavaScript thread.
+enum Finished {
+    /// Work's outcome with its converter.
+    Convert(Settle),
+    /// An emit's id, or why it failed (no converter to box: it becomes a string).
+    Id(tidings::Result<String>),
+}
+
+impl Finished {
+    /// The JavaScript value that settles the promise (`Err`: reject with it).
+    fn settle(self, env: &Env) -> napi::Result<sys::napi_value> {
+        match self {
+            Finished::Convert(settle) => settle(env),
+            Finished::Id(Ok(id)) => value(env, id),
+            Finished::Id(Err(err)) => Err(error::to_js(env, err)),
+        }
+    }
+}
+
 /// A promise's resolver, used only on the JavaScript thread that made it.
 struct Deferred(sys::napi_deferred);
 // SAFETY: the pointer travels with the finished work but is dereferenced only by `settle_all`,
@@ -32,7 +51,7 @@ struct Deferred(sys::napi_deferred);
 unsafe impl Send for Deferred {}
 
 struct Queue {
-    finished: Vec<(Deferred, Settle)>,
+    finished: Vec<(Deferred, Finished)>,
     /// Set when the threadsafe function is gone (its environment is tearing down).
     closed: bool,
 }
@@ -130,14 +149,19 @@ impl Settler {
     }
 
     /// Called from any thread when work is done.
-    fn finished(&self, deferred: Deferred, settle: Settle) {
+    fn finished(&self, deferred: Deferred, outcome: Finished) {
+        self.finished_many(std::iter::once((deferred, outcome)));
+    }
+
+    /// Called from any thread when several pieces of work are done (one lock, one wake-up).
+    fn finished_many(&self, outcomes: impl Iterator<Item = (Deferred, Finished)>) {
         let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
         if queue.closed {
             return;
         }
         let wake = queue.finished.is_empty();
-        queue.finished.push((deferred, settle));
-        if wake {
+        queue.finished.extend(outcomes);
+        if wake && !queue.finished.is_empty() {
             // Under the lock, so the function cannot be finalized meanwhile.
             // SAFETY: the function is alive while `closed` is false.
             unsafe {
@@ -169,12 +193,13 @@ unsafe extern "C" fn settle_all(
     };
     let env = Env::from_raw(env);
     let count = finished.len();
-    for (deferred, settle) in finished {
-        let outcome = catch_unwind(AssertUnwindSafe(|| settle(&env))).unwrap_or_else(|_| {
-            Err(napi::Error::from_reason(
-                "tidings: converting a result panicked",
-            ))
-        });
+    for (deferred, finished) in finished {
+        let outcome =
+            catch_unwind(AssertUnwindSafe(|| finished.settle(&env))).unwrap_or_else(|_| {
+                Err(napi::Error::from_reason(
+                    "tidings: converting a result panicked",
+                ))
+            });
         // SAFETY: each deferred is settled exactly once, on the thread that created it.
         unsafe {
             match outcome {
@@ -208,32 +233,26 @@ unsafe extern "C" fn finalize(_env: sys::napi_env, data: *mut c_void, _hint: *mu
 /// Turns a value into its JavaScript form on the JavaScript thread.
 type ToJs<T> = Box<dyn FnOnce(&Env, T) -> napi::Result<sys::napi_value> + Send>;
 
-/// The settling end of a promise, for work that finishes it directly instead of through a
-/// task of its own (the emit outbox settles a whole batch this way). Dropped unsettled, it
-/// rejects the promise, so no promise is left pending (and no process kept alive).
-pub(crate) struct Completion<T: Send + 'static> {
+/// The settling end of a promise for work on the runtime thread. Dropped unsettled, it rejects
+/// the promise, so no promise is left pending (and no process kept alive).
+struct Completion<T: Send + 'static> {
     parts: Option<(Arc<Settler>, Deferred, ToJs<T>)>,
 }
 
 impl<T: Send + 'static> Completion<T> {
     /// Settles the promise with `outcome` (from any thread).
-    pub(crate) fn complete(mut self, outcome: tidings::Result<T>) {
+    fn complete(mut self, outcome: tidings::Result<T>) {
         if let Some((settler, deferred, to_js)) = self.parts.take() {
-            settler.finished(deferred, settle_with(to_js, outcome));
+            settler.finished(deferred, Finished::Convert(settle_with(to_js, outcome)));
         }
     }
 
     /// Rejects the promise in this turn of the JavaScript thread (bad arguments).
-    pub(crate) fn reject_now(mut self, env: &Env, err: tidings::Error) {
+    fn reject_now(mut self, env: &Env, err: tidings::Error) {
         if let Some((settler, deferred, to_js)) = self.parts.take() {
-            settle_all_now(env, &settler, deferred, settle_with(to_js, Err(err)));
+            let rejection = Finished::Convert(settle_with(to_js, Err(err)));
+            settle_all_now(env, &settler, deferred, rejection);
         }
-    }
-}
-
-impl tidings::Settle for Completion<String> {
-    fn settle(self, outcome: tidings::Result<String>) {
-        self.complete(outcome)
     }
 }
 
@@ -244,7 +263,68 @@ impl<T: Send + 'static> Drop for Completion<T> {
                 tidings::ErrorKind::Internal,
                 "the work was dropped before it finished",
             );
-            settler.finished(deferred, settle_with(to_js, Err(dropped)));
+            settler.finished(
+                deferred,
+                Finished::Convert(settle_with(to_js, Err(dropped))),
+            );
+        }
+    }
+}
+
+/// Finished emits on their way to one settler.
+type SettlerRun = (Arc<Settler>, Vec<(Deferred, Finished)>);
+
+/// The settling end of an emit's promise, settled by the core's `EmitQueue` with the event's
+/// id: a batch of them is handed to the JavaScript thread under one lock, with nothing boxed.
+pub(crate) struct EmitCompletion {
+    parts: Option<(Arc<Settler>, Deferred)>,
+}
+
+impl EmitCompletion {
+    /// Rejects the promise in this turn of the JavaScript thread (bad arguments).
+    pub(crate) fn reject_now(mut self, env: &Env, err: tidings::Error) {
+        if let Some((settler, deferred)) = self.parts.take() {
+            settle_all_now(env, &settler, deferred, Finished::Id(Err(err)));
+        }
+    }
+}
+
+impl tidings::Settle for EmitCompletion {
+    fn settle(self, outcome: tidings::Result<String>) {
+        Self::settle_batch(std::iter::once((self, outcome)));
+    }
+
+    fn settle_batch(batch: impl Iterator<Item = (Self, tidings::Result<String>)>) {
+        // A queue's emits all come from one JavaScript thread, so this is one run, one lock.
+        let mut run: Option<SettlerRun> = None;
+        for (mut completion, outcome) in batch {
+            let Some((settler, deferred)) = completion.parts.take() else {
+                continue;
+            };
+            let finished = (deferred, Finished::Id(outcome));
+            match &mut run {
+                Some((current, items)) if Arc::ptr_eq(current, &settler) => items.push(finished),
+                _ => {
+                    if let Some((current, items)) = run.replace((settler, vec![finished])) {
+                        current.finished_many(items.into_iter());
+                    }
+                }
+            }
+        }
+        if let Some((settler, items)) = run {
+            settler.finished_many(items.into_iter());
+        }
+    }
+}
+
+impl Drop for EmitCompletion {
+    fn drop(&mut self) {
+        if let Some((settler, deferred)) = self.parts.take() {
+            let dropped = tidings::Error::new(
+                tidings::ErrorKind::Internal,
+                "the emit was dropped before it finished",
+            );
+            settler.finished(deferred, Finished::Id(Err(dropped)));
         }
     }
 }
@@ -256,15 +336,8 @@ fn settle_with<T: Send + 'static>(to_js: ToJs<T>, outcome: tidings::Result<T>) -
     })
 }
 
-/// A new promise and its settling end; `to_js` converts the result on the JavaScript thread
-/// (`V` only names the JavaScript type for the generated declarations).
-pub(crate) fn completion<'env, T, V>(
-    env: &'env Env,
-    to_js: impl FnOnce(&Env, T) -> napi::Result<sys::napi_value> + Send + 'static,
-) -> napi::Result<(PromiseRaw<'env, V>, Completion<T>)>
-where
-    T: Send + 'static,
-{
+/// A new promise, its resolver, and this thread's settler, which now counts it as pending.
+fn new_promise(env: &Env) -> napi::Result<(Arc<Settler>, Deferred, sys::napi_value)> {
     let settler = Settler::get(env)?;
     let mut deferred = ptr::null_mut();
     let mut promise = ptr::null_mut();
@@ -274,8 +347,14 @@ where
         "creating a promise",
     )?;
     settler.made(env);
-    let completion = Completion {
-        parts: Some((settler, Deferred(deferred), Box::new(to_js))),
+    Ok((settler, Deferred(deferred), promise))
+}
+
+/// A new promise for an emit's id and its settling end.
+pub(crate) fn emit_completion(env: &Env) -> napi::Result<(PromiseRaw<'_, String>, EmitCompletion)> {
+    let (settler, deferred, promise) = new_promise(env)?;
+    let completion = EmitCompletion {
+        parts: Some((settler, deferred)),
     };
     Ok((PromiseRaw::new(env.raw(), promise), completion))
 }
@@ -292,7 +371,11 @@ where
     F: Future<Output = tidings::Result<T>> + Send + 'static,
     T: Send + 'static,
 {
-    let (promise, completion) = completion(env, to_js)?;
+    let (settler, deferred, promise) = new_promise(env)?;
+    let completion = Completion {
+        parts: Some((settler, deferred, Box::new(to_js))),
+    };
+    let promise = PromiseRaw::new(env.raw(), promise);
     match work {
         Err(err) => completion.reject_now(env, err),
         Ok(work) => spawn(async move { completion.complete(work.await) }),
@@ -301,8 +384,8 @@ where
 }
 
 /// Settles a promise made and decided on the JavaScript thread without a trip to Tokio.
-fn settle_all_now(env: &Env, settler: &Arc<Settler>, deferred: Deferred, settle: Settle) {
-    settler.finished(deferred, settle);
+fn settle_all_now(env: &Env, settler: &Arc<Settler>, deferred: Deferred, outcome: Finished) {
+    settler.finished(deferred, outcome);
     // The wake-up is queued; settling here instead keeps the rejection in this turn.
     // SAFETY: on the JavaScript thread, with the settler as context.
     unsafe {

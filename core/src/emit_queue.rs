@@ -25,6 +25,17 @@ const SENDERS_MAX: usize = 4;
 pub trait Settle: Send + 'static {
     /// Settles the emit with its outcome.
     fn settle(self, outcome: Result<String>);
+
+    /// Settles the emits of one batch, in order; one by one unless overridden (a `Settle`
+    /// that hands outcomes to another thread can hand a batch over at once).
+    fn settle_batch(batch: impl Iterator<Item = (Self, Result<String>)>)
+    where
+        Self: Sized,
+    {
+        for (settle, outcome) in batch {
+            settle.settle(outcome);
+        }
+    }
 }
 
 /// A queue of emits into one bus, sent in batches on `runtime`. Cheap to share behind an
@@ -135,8 +146,6 @@ async fn send_queued<S: Settle>(shared: Arc<Shared<S>>) {
             }
         }
         let outcomes = shared.bus.emit_each(requests).await;
-        for (settle, outcome) in settles.into_iter().zip(outcomes) {
-            settle.settle(outcome);
-        }
+        S::settle_batch(settles.into_iter().zip(outcomes));
     }
 }
