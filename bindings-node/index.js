@@ -139,17 +139,19 @@ class EventStream {
 /** A connection to the event bus. Get one with `connect()`. */
 class Bus {
   #native
+  #emit
 
   constructor(nativeBus) {
     if (!(nativeBus instanceof native.NativeBus)) {
       throw argumentTypeError('use `await connect(url, options)` to get a Bus')
     }
     this.#native = nativeBus
+    this.#emit = nativeBus.emitter()
   }
 
   /** Emits an event; resolves to its id. */
   emit(type, data, options) {
-    return this.#native.emit(type, data, options)
+    return this.#emit(type, data, options)
   }
 
   /** Emits an event; resolves to the whole event, position included. */

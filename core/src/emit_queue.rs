@@ -38,8 +38,8 @@ pub trait Settle: Send + 'static {
     }
 }
 
-/// A queue of emits into one bus, sent in batches on `runtime`. Cheap to share behind an
-/// `Arc`; `push` may be called from any thread.
+/// A queue of emits into one bus, sent in batches on `runtime`. Cheap to clone (every clone is
+/// the same queue); `push_json` may be called from any thread.
 pub struct EmitQueue<S: Settle> {
     shared: Arc<Shared<S>>,
 }
@@ -66,6 +66,15 @@ struct Queued<S> {
     data: String,
     options: EmitOptions,
     settle: S,
+}
+
+/// Every clone is the same queue.
+impl<S: Settle> Clone for EmitQueue<S> {
+    fn clone(&self) -> EmitQueue<S> {
+        EmitQueue {
+            shared: self.shared.clone(),
+        }
+    }
 }
 
 impl<S: Settle> EmitQueue<S> {
