@@ -151,7 +151,15 @@ class Bus {
 
   /** Emits an event; resolves to its id. */
   emit(type, data, options) {
-    return this.#emit(type, data, options)
+    // The JSON text is made here, where JSON.stringify costs least to call. Data it cannot write
+    // (it throws, or gives no text) goes over as it is, and the native side names the problem.
+    let text
+    try {
+      text = JSON.stringify(data)
+    } catch {
+      text = undefined
+    }
+    return this.#emit(type, data, options, text)
   }
 
   /** Emits an event; resolves to the whole event, position included. */

@@ -49,15 +49,24 @@ pub fn error_codes() -> Vec<&'static str> {
     error::codes()
 }
 
-/// `emit(type, data, options)`'s arguments as the core's (the data as JSON text).
+/// `emit(type, data, options)`'s arguments as the core's (the data as JSON text). `text` is
+/// what `JSON.stringify(data)` gave in `index.js`, when it gave a string; otherwise the data is
+/// stringified here, which names the problem (it throws again, or gives no text).
 fn emit_arguments(
     env: &Env,
     event_type: Unknown,
     data: Unknown,
     options: Option<Unknown>,
+    text: Option<Unknown>,
 ) -> Result<(String, String, EmitOptions)> {
     let event_type = options::string(event_type, "event type", ErrorKind::InvalidType)?;
-    let data = json::stringify(env, data, "data", ErrorKind::InvalidData)?;
+    let text = text.filter(|text| text.get_type().ok() == Some(ValueType::String));
+    let data = match text {
+        // SAFETY: the value was just checked to be a string.
+        Some(text) => unsafe { text.cast::<String>() }
+            .map_err(|e| error::from_engine(ErrorKind::InvalidData, "data", e))?,
+        None => json::stringify(env, data, "data", ErrorKind::InvalidData)?,
+    };
     let options = Options::new(
         options,
         "emit options",
@@ -71,12 +80,13 @@ fn emit_arguments(
 fn emit<'env>(
     env: &'env Env,
     emits: &EmitQueue<EmitCompletion>,
-    event_type: Unknown,
-    data: Unknown,
-    options: Option<Unknown>,
+    [event_type, data, options, text]: [Option<Unknown>; 4],
 ) -> napi::Result<PromiseRaw<'env, String>> {
     let (promise, completion) = runtime::emit_completion(env)?;
-    match emit_arguments(env, event_type, data, options) {
+    let undefined = || ().into_unknown(env);
+    let event_type = event_type.map_or_else(undefined, Ok)?;
+    let data = data.map_or_else(undefined, Ok)?;
+    match emit_arguments(env, event_type, data, options, text) {
         Ok((event_type, data, options)) => emits.push_json(event_type, data, options, completion),
         Err(err) => completion.reject_now(env, err),
     }
@@ -85,14 +95,15 @@ fn emit<'env>(
 
 #[napi]
 impl NativeBus {
-    /// `emit(type, data, options)` bound to this bus, as a plain function that resolves to the
-    /// event's id (`index.js` calls it for every emit). A function made from a closure is called
+    /// `emit(type, data, options, text)` bound to this bus, as a plain function that resolves to
+    /// the event's id (`index.js` calls it for every emit, with `JSON.stringify(data)` as `text`
+    /// when that gave a string: calling it from JavaScript costs less than from here). A function made from a closure is called
     /// without a class method's glue (unwrapping `this`, checking its type tag, rooting and
     /// tracking the borrow of `&self`), which took about a seventh of the JavaScript thread's
     /// time at 256 emits in flight (perf).
     #[napi(
         catch_unwind,
-        ts_return_type = "(eventType: unknown, data: unknown, options?: unknown) => Promise<string>"
+        ts_return_type = "(eventType: unknown, data: unknown, options?: unknown, text?: unknown) => Promise<string>"
     )]
     pub fn emitter<'env>(&self, env: &'env Env) -> napi::Result<Unknown<'env>> {
         let emits = self.emits.clone();
@@ -104,11 +115,8 @@ impl NativeBus {
                     Ok(None)
                 }
             };
-            let (event_type, data, options) = (argument(0)?, argument(1)?, argument(2)?);
-            let undefined = || ().into_unknown(call.env);
-            let event_type = event_type.map_or_else(undefined, Ok)?;
-            let data = data.map_or_else(undefined, Ok)?;
-            Ok(emit(call.env, &emits, event_type, data, options)?.raw())
+            let arguments = [argument(0)?, argument(1)?, argument(2)?, argument(3)?];
+            Ok(emit(call.env, &emits, arguments)?.raw())
         })?;
         Ok(function.to_unknown())
     }
@@ -123,7 +131,7 @@ impl NativeBus {
         options: Option<Unknown<'env>>,
     ) -> napi::Result<PromiseRaw<'env, Object<'env>>> {
         let bus = self.bus.clone();
-        let work = emit_arguments(env, event_type, data, options).map(
+        let work = emit_arguments(env, event_type, data, options, None).map(
             |(event_type, data, options)| async move {
                 let data = json::from_text(&data, "data", ErrorKind::InvalidData)?;
                 bus.emit_event(&event_type, data, options).await
