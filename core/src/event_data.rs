@@ -39,6 +39,13 @@ impl EventData {
     pub fn from_raw(raw: Box<RawValue>) -> Result<EventData> {
         let shape = scan(raw.get());
         check_depth(shape.depth)?;
+        if let Some(unit) = shape.lone_surrogate {
+            // Valid JSON, but no reader that decodes strings to Unicode (serde_json among them)
+            // can read it: written, the event would be skipped by every one of them.
+            return Err(Error::invalid_data(format!(
+                "data has a lone UTF-16 surrogate (\\u{unit:04x}) in a string"
+            )));
+        }
         if !shape.spaced {
             return Ok(EventData::Json(raw));
         }
@@ -108,6 +115,8 @@ struct Shape {
     depth: usize,
     /// Whether there is whitespace between tokens.
     spaced: bool,
+    /// The first `\u` escape of a surrogate without its other half, if any.
+    lone_surrogate: Option<u16>,
 }
 
 fn is_json_whitespace(byte: u8) -> bool {
@@ -122,12 +131,13 @@ fn scan(text: &str) -> Shape {
     let mut shape = Shape {
         depth: 0,
         spaced: false,
+        lone_surrogate: None,
     };
     let (mut depth, mut at) = (0usize, 0usize);
     while let Some(&byte) = bytes.get(at) {
         at += 1;
         match byte {
-            b'"' => at = string_end(bytes, at),
+            b'"' => at = string_end(bytes, at, &mut shape.lone_surrogate),
             b'[' | b'{' => {
                 depth += 1;
                 shape.depth = shape.depth.max(depth);
@@ -140,8 +150,9 @@ fn scan(text: &str) -> Shape {
     shape
 }
 
-/// Where a string whose contents start at `at` ends (just past its closing quote).
-fn string_end(bytes: &[u8], mut at: usize) -> usize {
+/// Where a string whose contents start at `at` ends (just past its closing quote). The first
+/// `\u` escape of a surrogate without its other half goes to `lone`.
+fn string_end(bytes: &[u8], mut at: usize, lone: &mut Option<u16>) -> usize {
     while let Some(offset) = bytes
         .get(at..)
         .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
@@ -150,9 +161,31 @@ fn string_end(bytes: &[u8], mut at: usize) -> usize {
         if bytes[at] == b'"' {
             return at + 1;
         }
-        at += 2; // a backslash and the character it escapes
+        at += match escaped_unit(bytes, at) {
+            Some(high @ 0xD800..=0xDBFF) => match escaped_unit(bytes, at + 6) {
+                Some(0xDC00..=0xDFFF) => 12,
+                _ => {
+                    lone.get_or_insert(high);
+                    6
+                }
+            },
+            Some(low @ 0xDC00..=0xDFFF) => {
+                lone.get_or_insert(low);
+                6
+            }
+            Some(_) => 6,
+            None => 2, // a backslash and the character it escapes
+        };
     }
     bytes.len()
+}
+
+/// The UTF-16 unit of a `\uXXXX` escape at `at`, if there is one.
+fn escaped_unit(bytes: &[u8], at: usize) -> Option<u16> {
+    match bytes.get(at..at + 6)? {
+        [b'\\', b'u', hex @ ..] => u16::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok(),
+        _ => None,
+    }
 }
 
 /// Valid JSON text without the whitespace between its tokens (strings are copied whole, found
@@ -163,7 +196,7 @@ fn compact(text: &str) -> String {
     let mut at = 0;
     while let Some(&byte) = bytes.get(at) {
         if byte == b'"' {
-            let end = string_end(bytes, at + 1);
+            let end = string_end(bytes, at + 1, &mut None);
             out.extend_from_slice(&bytes[at..end]);
             at = end;
             continue;
@@ -259,6 +292,23 @@ mod tests {
     }
 
     #[test]
+    fn lone_surrogates_are_invalid_data_and_pairs_are_kept() {
+        for lone in [
+            r#""\ud800""#,
+            r#"["a\udfff"]"#,
+            r#"{"k":"\ud83d\u0041"}"#,
+            r#""\ud83d""#,
+        ] {
+            let err = EventData::from_json(lone).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidData, "{lone}");
+            assert!(err.to_string().contains("lone UTF-16 surrogate"), "{err}");
+        }
+        for fine in [r#""\ud83d\ude00""#, r#""\\ud800""#, r#""\u00e9\uffff""#] {
+            assert!(EventData::from_json(fine).is_ok(), "{fine}");
+        }
+    }
+
+    #[test]
     fn brackets_and_spaces_inside_strings_do_not_count() {
         let text = format!(r#"["{} ","\"[[ "]"#, "[".repeat(500));
         let shape = scan(&text);
@@ -281,7 +331,23 @@ mod tests {
         })
     }
 
+    /// JSON text of a string of arbitrary UTF-16 units, each written as a `\u` escape.
+    fn escaped_units() -> impl Strategy<Value = String> {
+        let unit = prop_oneof![0xD800u16..0xE000, any::<u16>()];
+        prop::collection::vec(unit, 0..6).prop_map(|units| {
+            let escapes: String = units.iter().map(|u| format!("\\u{u:04x}")).collect();
+            format!("[\"{escapes}\"]")
+        })
+    }
+
     proptest! {
+        /// Text is refused for a lone surrogate exactly when serde_json cannot read it.
+        #[test]
+        fn lone_surrogates_are_found_as_serde_json_finds_them(text in escaped_units()) {
+            let readable = serde_json::from_str::<Value>(&text).is_ok();
+            prop_assert_eq!(EventData::from_json(text.as_str()).is_ok(), readable, "{}", text);
+        }
+
         /// The scan and the value walk agree on every value's depth, written compactly or not,
         /// and pretty text compacts to what serde_json writes compactly.
         #[test]

@@ -73,7 +73,16 @@ async fn text_data_reads_back_as_the_value_it_spells(harness: Harness) {
 
 async fn bad_text_data_is_invalid_data_and_writes_nothing(harness: Harness) {
     let bus = harness.bus().await;
-    for bad in ["", "{", "{\"a\":1} {}", "NaN", "{'a': 1}", "[1,]"] {
+    // The last: valid JSON no reader can decode (a lone surrogate), refused as well.
+    for bad in [
+        "",
+        "{",
+        "{\"a\":1} {}",
+        "NaN",
+        "{'a': 1}",
+        "[1,]",
+        "[\"\\ud800\"]",
+    ] {
         let err = EventData::from_json(bad).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidData, "{bad:?}");
     }
