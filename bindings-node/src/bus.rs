@@ -62,9 +62,7 @@ fn emit_arguments(
     let event_type = options::string(event_type, "event type", ErrorKind::InvalidType)?;
     let text = text.filter(|text| text.get_type().ok() == Some(ValueType::String));
     let data = match text {
-        // SAFETY: the value was just checked to be a string.
-        Some(text) => unsafe { text.cast::<String>() }
-            .map_err(|e| error::from_engine(ErrorKind::InvalidData, "data", e))?,
+        Some(text) => options::string(text, "data", ErrorKind::InvalidData)?,
         None => json::stringify(env, data, "data", ErrorKind::InvalidData)?,
     };
     let options = Options::new(

@@ -48,6 +48,33 @@ for (const backend of setup.list) {
       await bus.close()
     })
 
+    test('text of every width reads back exactly; a lone surrogate in data is refused', async () => {
+      const bus = await open()
+      // '日本語' is the widest UTF-8 per UTF-16 unit (3 bytes each), filling a buffer sized for
+      // the worst case exactly.
+      const texts = ['plain', 'Zoë', '日本語', '😀 and 𝄞', '', 'x'.repeat(100_000)]
+      const subject = (text) => text.slice(-50) || 'empty'
+      const ids = []
+      for (const text of texts) ids.push(await bus.emit('text.width', { text }, { subject: subject(text) }))
+      // JSON.stringify writes a lone surrogate in data as an escape no JSON reader can decode.
+      await assert.rejects(bus.emit('text.width', { text: 'lone \ud800' }), {
+        code: 'TIDINGS_INVALID_DATA',
+        message: /lone UTF-16 surrogate/,
+      })
+      // A string option has it replaced (U+FFFD), as every Node-API string conversion does.
+      const replaced = await bus.emit('text.width', 'fine', { subject: 'lone \ud800' })
+      const stored = await bus.history('text.width', { limit: 100, order: 'oldest_first' })
+      assert.deepEqual(
+        stored.map((event) => [event.id, event.data, event.subject]),
+        [
+          ...texts.map((text, n) => [ids[n], { text }, subject(text)]),
+          [replaced, 'fine', 'lone \ufffd'],
+        ],
+      )
+      await assert.rejects(bus.emit('tÿpe.bad', {}), { code: 'TIDINGS_INVALID_TYPE' })
+      await bus.close()
+    })
+
     test('emitEvent resolves to the event with its position', async () => {
       const bus = await open()
       const emitted = await bus.emitEvent('user.logout', { userId: 7 }, { subject: 's' })
