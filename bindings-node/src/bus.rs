@@ -95,10 +95,10 @@ fn emit<'env>(
 impl NativeBus {
     /// `emit(type, data, options, text)` bound to this bus, as a plain function that resolves to
     /// the event's id (`index.js` calls it for every emit, with `JSON.stringify(data)` as `text`
-    /// when that gave a string: calling it from JavaScript costs less than from here). A function made from a closure is called
-    /// without a class method's glue (unwrapping `this`, checking its type tag, rooting and
-    /// tracking the borrow of `&self`), which took about a seventh of the JavaScript thread's
-    /// time at 256 emits in flight (perf).
+    /// when that gave a string: calling it from JavaScript costs less than from here). A
+    /// function made from a closure is called without a class method's glue (unwrapping `this`,
+    /// checking its type tag, rooting and tracking the borrow of `&self`), which took about a
+    /// seventh of the JavaScript thread's time at 256 emits in flight (perf).
     #[napi(
         catch_unwind,
         ts_return_type = "(eventType: unknown, data: unknown, options?: unknown, text?: unknown) => Promise<string>"
