@@ -7,13 +7,18 @@ use crate::error::{Error, Result};
 use crate::position::Position;
 use redis::Value;
 
-fn text(value: &Value) -> Option<&str> {
+/// The bytes of a string reply, in any of its RESP shapes.
+fn bytes(value: &Value) -> Option<&[u8]> {
     match value {
-        Value::BulkString(bytes) => std::str::from_utf8(bytes).ok(),
-        Value::SimpleString(text) => Some(text),
-        Value::VerbatimString { text, .. } => Some(text),
+        Value::BulkString(bytes) => Some(bytes),
+        Value::SimpleString(text) => Some(text.as_bytes()),
+        Value::VerbatimString { text, .. } => Some(text.as_bytes()),
         _ => None,
     }
+}
+
+fn text(value: &Value) -> Option<&str> {
+    std::str::from_utf8(bytes(value)?).ok()
 }
 
 fn unexpected(what: &str) -> Error {
@@ -25,13 +30,9 @@ fn unexpected(what: &str) -> Error {
 
 /// Parses a stream entry id.
 pub(crate) fn position(value: &Value) -> Result<Position> {
-    let bytes = match value {
-        Value::BulkString(bytes) => bytes.as_slice(),
-        Value::SimpleString(text) => text.as_bytes(),
-        Value::VerbatimString { text, .. } => text.as_bytes(),
-        _ => return Err(unexpected("a stream id")),
-    };
-    Position::from_bytes(bytes).ok_or_else(|| unexpected("a stream id"))
+    bytes(value)
+        .and_then(Position::from_bytes)
+        .ok_or_else(|| unexpected("a stream id"))
 }
 
 /// One `[id, [field, value, …]]` entry.
