@@ -52,9 +52,6 @@ struct Shared<S> {
 
 struct State<S> {
     queued: Vec<Queued<S>>,
-    /// The emptied vector of an earlier batch, put in place of the next batch taken, so the
-    /// pushing thread does not grow a new one for every batch.
-    spare: Vec<Queued<S>>,
     /// Sender tasks started and not yet finished.
     senders: usize,
 }
@@ -87,7 +84,6 @@ impl<S: Settle> EmitQueue<S> {
                 runtime,
                 state: Mutex::new(State {
                     queued: Vec::new(),
-                    spare: Vec::new(),
                     senders: 0,
                 }),
             }),
@@ -123,28 +119,18 @@ impl<S> Shared<S> {
 
 /// A sender: sends what is queued as one batch, again and again, until the queue is empty.
 async fn send_queued<S: Settle>(shared: Arc<Shared<S>>) {
-    let mut batch: Vec<Queued<S>> = Vec::new();
     loop {
-        {
+        let batch = {
             let mut state = shared.lock();
-            let emptied = std::mem::take(&mut batch);
             if state.queued.is_empty() {
                 state.senders -= 1;
-                if emptied.capacity() > state.spare.capacity() {
-                    state.spare = emptied;
-                }
                 return;
             }
-            let replacement = if emptied.capacity() > 0 {
-                emptied
-            } else {
-                std::mem::take(&mut state.spare)
-            };
-            batch = std::mem::replace(&mut state.queued, replacement);
-        }
+            std::mem::take(&mut state.queued)
+        };
         let mut requests = Vec::with_capacity(batch.len());
         let mut settles = Vec::with_capacity(batch.len());
-        for queued in batch.drain(..) {
+        for queued in batch {
             match EventData::from_json(queued.data) {
                 Ok(data) => {
                     requests
