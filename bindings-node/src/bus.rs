@@ -62,7 +62,8 @@ fn emit_arguments(
     let event_type = options::string(event_type, "event type", ErrorKind::InvalidType)?;
     let text = text.filter(|text| text.get_type().ok() == Some(ValueType::String));
     let data = match text {
-        Some(text) => options::string(text, "data", ErrorKind::InvalidData)?,
+        Some(text) => options::utf8(&text)
+            .map_err(|e| error::from_engine(ErrorKind::InvalidData, "data", e))?,
         None => json::stringify(env, data, "data", ErrorKind::InvalidData)?,
     };
     let options = Options::new(

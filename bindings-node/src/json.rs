@@ -4,6 +4,7 @@
 //! numbers as doubles.
 
 use crate::error;
+use crate::options;
 use napi::bindgen_prelude::{Env, FromNapiValue, Function, JsObjectValue, Object, Unknown};
 use napi::{sys, JsValue, ValueType};
 use std::cell::Cell;
@@ -71,10 +72,7 @@ pub(crate) fn stringify(env: &Env, value: Unknown, what: &str, kind: ErrorKind) 
         .get_type()
         .map_err(|e| error::from_engine(kind, what, e))?
     {
-        // SAFETY: the value was just checked to be a string.
-        ValueType::String => {
-            unsafe { text.cast::<String>() }.map_err(|e| error::from_engine(kind, what, e))
-        }
+        ValueType::String => options::utf8(&text).map_err(|e| error::from_engine(kind, what, e)),
         _ => Err(no_json(
             "JSON.stringify returned nothing for it (a toJSON method returning undefined?)",
         )),

@@ -73,7 +73,8 @@ thread_local! {
     static SETTLER: RefCell<Option<Arc<Settler>>> = const { RefCell::new(None) };
 }
 
-fn check(status: sys::napi_status, what: &str) -> napi::Result<()> {
+/// A Node-API status as a result; `what` names the call in the message.
+pub(crate) fn check(status: sys::napi_status, what: &str) -> napi::Result<()> {
     match status {
         sys::Status::napi_ok => Ok(()),
         status => Err(napi::Error::from_reason(format!(
