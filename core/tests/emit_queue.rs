@@ -1,7 +1,9 @@
 //! `EmitQueue`, on both backends, used as the bindings use it: emits pushed from a thread that
 //! is not the runtime's (a JavaScript thread, in Node) are each settled exactly once with their
-//! own outcome, land with their own data, fail alone when bad, and are never left hanging: a
-//! queue whose runtime is gone drops every unsettled emit, which tells its caller.
+//! own outcome, land with their own data, fail alone when bad, and are never left hanging: not
+//! when awaited one at a time (each taken by the sender lingering after the last, or by a new
+//! one), and not when the queue's runtime is gone (every unsettled emit is dropped, which tells
+//! its caller).
 
 mod support;
 
@@ -138,6 +140,35 @@ fn every_emit_is_settled_once_with_its_own_id() {
             }
         }
         assert_eq!(setup.stored("queue.*").len(), 2_000);
+    });
+}
+
+#[test]
+fn emits_awaited_one_at_a_time_are_each_settled() {
+    on_both_backends(|harness| {
+        let setup = Setup::new(&harness);
+        let mut ids = Vec::new();
+        for n in 0..300 {
+            if n % 50 == 49 {
+                // Longer than a sender lingers for the next emit, so the next one starts a
+                // sender of its own; the others are taken by the sender still lingering.
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+            setup.push(n, "queue.seq", &json!({ "n": n }).to_string());
+            match setup.reports(1).remove(&n) {
+                Some(Some(Ok(id))) => ids.push(id),
+                other => panic!("emit {n}: {other:?}"),
+            }
+        }
+        let stored = setup.stored("queue.seq");
+        assert_eq!(stored.len(), 300);
+        for (n, id) in ids.iter().enumerate() {
+            assert_eq!(
+                stored[id],
+                json!({ "n": n }),
+                "emit {n} stored its own data"
+            );
+        }
     });
 }
 
