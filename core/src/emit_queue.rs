@@ -84,7 +84,8 @@ struct State<S> {
     senders: usize,
     /// True while the only sender waits for the next emit (`LINGER`): it takes that emit itself.
     lingering: bool,
-    /// How long the last batch sent by a lone sender took to be answered.
+    /// How long the last batch sent took to be answered (a lone sender polls for the reply
+    /// only when that was quick).
     last_round_trip: Duration,
 }
 
