@@ -187,7 +187,7 @@ async fn send_queued<S: Settle>(shared: Arc<Shared<S>>) {
             }
         };
         let (batch, busy) = match next {
-            Ok((batch, busy)) => (batch, busy),
+            Ok(taken) => taken,
             Err(true) if Lingering(&shared).wait().await => continue,
             Err(_) => return,
         };

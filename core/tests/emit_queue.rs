@@ -113,8 +113,9 @@ fn on_both_backends(test: fn(Harness)) {
 fn every_emit_is_settled_once_with_its_own_id() {
     on_both_backends(|harness| {
         let setup = Setup::new(&harness);
-        // Waves, each after the queue has emptied and its senders ended: more waves than a
-        // queue has senders, so a sender that is not counted out stops the queue.
+        // Waves of more than a batch, each after the queue has emptied (its senders ended, or
+        // the last one lingering for more): more waves than a queue has senders, so a sender
+        // that is not counted out stops the queue.
         for wave in 0..10 {
             let numbers = wave * 200..(wave + 1) * 200;
             for n in numbers.clone() {
