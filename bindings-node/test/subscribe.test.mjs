@@ -193,13 +193,21 @@ for (const backend of setup.list) {
     test('unsubscribing inside the listener stops delivery at once', async () => {
       const bus = await open()
       const got = []
+      let firstSeen
+      const first = new Promise((resolve) => {
+        firstSeen = resolve
+      })
       const unsubscribe = bus.subscribe('once.*', (event) => {
         got.push(event.data)
         unsubscribe()
+        firstSeen()
       })
       await unsubscribe.ready
       // Sent in one batch, so the listener unsubscribes while later events of it are pending.
       await bus.emitMany([1, 2, 3].map((n) => ({ type: 'once.x', data: n })))
+      // The listener has had its first event; a second subscription then reads past the batch
+      // (to a later sentinel), by which time the rest of it would have been delivered.
+      await within(first, 'the first event')
       const other = recorder()
       const watch = bus.subscribe('once.*', other.listener, { from: 'start' })
       const sentinel = await bus.emit('once.sentinel', null)
