@@ -10,13 +10,14 @@ use crate::subscription::NativeSubscription;
 use napi::bindgen_prelude::{Array, Env, Object, PromiseRaw, ToNapiValue, Unknown};
 use napi::{JsValue, ValueType};
 use napi_derive::napi;
-use tidings::{EmitOptions, EmitQueue, Error, ErrorKind, Pattern, Result};
+use tidings::bindings::EmitQueue;
+use tidings::{EmitOptions, Error, ErrorKind, Pattern, Result};
 
 /// A connected bus.
 #[napi]
 pub struct NativeBus {
     bus: tidings::Bus,
-    /// Emits made from JavaScript, sent in batches by the core (`tidings::EmitQueue`), each
+    /// Emits made from JavaScript, sent in batches by the core (`tidings::bindings::EmitQueue`), each
     /// settling its own promise.
     emits: EmitQueue<EmitCompletion>,
 }
@@ -24,7 +25,7 @@ pub struct NativeBus {
 impl NativeBus {
     fn new(bus: tidings::Bus) -> NativeBus {
         NativeBus {
-            emits: EmitQueue::new(bus.clone(), runtime::tokio().clone()),
+            emits: EmitQueue::new(&bus, runtime::tokio().clone()),
             bus,
         }
     }
@@ -245,7 +246,7 @@ impl NativeBus {
     /// Counts a listener that threw while handling an event of `event_type`.
     #[napi(catch_unwind)]
     pub fn report_handler_error(&self, event_type: String) {
-        self.bus.report_handler_error(&event_type);
+        tidings::bindings::report_handler_error(&self.bus, &event_type);
     }
 
     /// True once `close` was called.

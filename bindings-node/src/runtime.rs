@@ -18,7 +18,6 @@ use std::cell::RefCell;
 use std::ffi::c_void;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::pin::Pin;
 use std::ptr;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -290,7 +289,7 @@ impl EmitCompletion {
     }
 }
 
-impl tidings::Settle for EmitCompletion {
+impl tidings::bindings::Settle for EmitCompletion {
     fn settle(self, outcome: tidings::Result<String>) {
         Self::settle_batch(std::iter::once((self, outcome)));
     }
@@ -406,32 +405,15 @@ pub(crate) fn value<V: ToNapiValue>(env: &Env, value: V) -> napi::Result<sys::na
 }
 
 /// The addon's Tokio runtime, shared by every JavaScript thread: the core's background runtime
-/// (a current-thread runtime on one thread of its own; see `tidings::start_background_runtime`).
+/// (a current-thread runtime on one thread of its own; see `tidings::bindings::start_background_runtime`).
 pub(crate) fn tokio() -> &'static tokio::runtime::Handle {
     static RUNTIME: OnceLock<tokio::runtime::Handle> = OnceLock::new();
     RUNTIME.get_or_init(|| {
-        tidings::start_background_runtime("tidings").expect("the tidings runtime starts")
+        tidings::bindings::start_background_runtime("tidings").expect("the tidings runtime starts")
     })
 }
 
-/// Work handed to the runtime thread and not yet started there.
-type Inbox = Mutex<Vec<Pin<Box<dyn Future<Output = ()> + Send>>>>;
-
-/// Starts `work` on the addon's Tokio runtime without waiting for it. Work handed over from
-/// JavaScript in one burst (256 emits in a loop) wakes the runtime thread once: the first item
-/// spawns a task that, on the runtime thread, spawns everything queued by then.
+/// Starts `work` on the addon's Tokio runtime without waiting for it.
 pub(crate) fn spawn(work: impl Future<Output = ()> + Send + 'static) {
-    static INBOX: Inbox = Mutex::new(Vec::new());
-    let mut inbox = INBOX.lock().unwrap_or_else(|e| e.into_inner());
-    let wake = inbox.is_empty();
-    inbox.push(Box::pin(work));
-    drop(inbox);
-    if wake {
-        tokio().spawn(async {
-            let queued = std::mem::take(&mut *INBOX.lock().unwrap_or_else(|e| e.into_inner()));
-            for work in queued {
-                tokio::spawn(work);
-            }
-        });
-    }
+    tokio().spawn(work);
 }

@@ -12,7 +12,7 @@ use tidings::{Error, ErrorKind};
 /// The opening of an event stream.
 #[napi(catch_unwind)]
 pub fn sse_prelude() -> String {
-    tidings::sse_prelude()
+    tidings::bindings::sse_prelude()
 }
 
 #[napi]
@@ -39,10 +39,13 @@ impl NativeSubscription {
                 env,
                 match next {
                     Next::Events(events) => {
-                        let frames: String = events.iter().map(tidings::sse_frame).collect();
+                        let frames: String =
+                            events.iter().map(tidings::bindings::sse_frame).collect();
                         Some(Buffer::from(frames.into_bytes()))
                     }
-                    Next::Quiet => Some(Buffer::from(tidings::sse_heartbeat().as_bytes().to_vec())),
+                    Next::Quiet => Some(Buffer::from(
+                        tidings::bindings::sse_heartbeat().as_bytes().to_vec(),
+                    )),
                     Next::Ended => None,
                 },
             )

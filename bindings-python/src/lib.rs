@@ -6,18 +6,21 @@
 //! - `runtime`: the tokio runtime (re-created after `fork()`), the bridge to asyncio futures,
 //!   and the blocking wait of the sync API. The only code that crosses into the host runtime.
 //! - `errors`: `TidingsError` and one subclass per core error kind.
-//! - `bus` (`Bus`, `connect`) and `sync_bus` (`SyncBus`, `connect_sync`): the bus methods.
+//! - `handles`: the `Bus` and `SyncBus` objects; `bus` (`Bus`'s methods, `connect`) and
+//!   `sync_bus` (`SyncBus`'s, `connect_sync`); `arguments`: the arguments they share.
 //! - `subscription`: `Subscription` / `SyncSubscription` over a read-ahead inbox.
 //! - `event`: `Event`. `data`: JSON values to and from Python objects.
 //! - `config`: connect options, `RetryPolicy`. `position`: `from_`, `since`, `until`.
 //!   `history`: history queries. `grammar`: type and pattern checks. `sse`: SSE framing.
 
+mod arguments;
 mod bus;
 mod config;
 mod data;
 mod errors;
 mod event;
 mod grammar;
+mod handles;
 mod history;
 mod json_writer;
 mod position;
@@ -31,8 +34,8 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _tidings(module: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(module)?;
-    module.add_class::<bus::PyBus>()?;
-    module.add_class::<sync_bus::PySyncBus>()?;
+    module.add_class::<handles::PyBus>()?;
+    module.add_class::<handles::PySyncBus>()?;
     module.add_class::<event::PyEvent>()?;
     module.add_class::<subscription::PySubscription>()?;
     module.add_class::<subscription::PySyncSubscription>()?;

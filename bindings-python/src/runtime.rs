@@ -19,6 +19,8 @@ use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::sync::{mpsc, Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
+use tidings::bindings::{EmitQueue, Settle};
+use tidings::EmitRequest;
 use tokio::runtime::Handle;
 use tokio::task::JoinHandle;
 
@@ -30,7 +32,7 @@ pub(crate) const SIGNAL_CHECK_INTERVAL: Duration = Duration::from_millis(50);
 static RUNTIME: Mutex<Option<(u32, Handle)>> = Mutex::new(None);
 
 /// A handle to this process's runtime, started on first use.
-fn handle() -> PyResult<Handle> {
+pub(crate) fn handle() -> PyResult<Handle> {
     let mut slot = RUNTIME.lock().unwrap_or_else(PoisonError::into_inner);
     let pid = std::process::id();
     if let Some((owner, handle)) = &*slot {
@@ -39,7 +41,7 @@ fn handle() -> PyResult<Handle> {
         }
     }
     // A parent's runtime is never shut down in a child: its handle is only forgotten.
-    let handle = tidings::start_background_runtime("tidings").map_err(|err| {
+    let handle = tidings::bindings::start_background_runtime("tidings").map_err(|err| {
         PyRuntimeError::new_err(format!("cannot start the tidings runtime: {err}"))
     })?;
     if let Some((_, parents)) = slot.replace((pid, handle.clone())) {
@@ -145,6 +147,68 @@ where
         let result = work.await;
         port.complete(Box::new(move |py| settle(py, target.bind(py), result)));
     })?;
+    Ok(future)
+}
+
+/// The settling end of an emit's asyncio future, handed to the core's emit queue: the event's
+/// id (or error) reaches the future's loop through its port, a batch of them at once.
+pub(crate) struct EmitFuture {
+    port: Arc<LoopPort>,
+    future: Py<PyAny>,
+}
+
+impl EmitFuture {
+    fn completion(self, outcome: tidings::Result<String>) -> Completion {
+        let future = self.future;
+        Box::new(move |py| settle(py, future.bind(py), outcome))
+    }
+}
+
+impl Settle for EmitFuture {
+    fn settle(self, outcome: tidings::Result<String>) {
+        let port = self.port.clone();
+        port.complete(self.completion(outcome));
+    }
+
+    fn settle_batch(batch: impl Iterator<Item = (Self, tidings::Result<String>)>) {
+        // A bus's emits mostly come from one event loop: one run of them is one lock, one
+        // wake-up of the loop.
+        let mut run: Option<(Arc<LoopPort>, Vec<Completion>)> = None;
+        for (emit, outcome) in batch {
+            match &mut run {
+                Some((port, completions)) if Arc::ptr_eq(port, &emit.port) => {
+                    completions.push(emit.completion(outcome));
+                }
+                _ => {
+                    let port = emit.port.clone();
+                    let first = vec![emit.completion(outcome)];
+                    if let Some((port, completions)) = run.replace((port, first)) {
+                        port.complete_many(completions);
+                    }
+                }
+            }
+        }
+        if let Some((port, completions)) = run {
+            port.complete_many(completions);
+        }
+    }
+}
+
+/// Queues an emit and returns an asyncio future of the running loop that resolves to the
+/// event's id. As with `future_into_py`, cancelling the future does not take the emit back.
+pub(crate) fn emit_into_py<'py>(
+    py: Python<'py>,
+    queue: &EmitQueue<EmitFuture>,
+    request: EmitRequest,
+) -> PyResult<Bound<'py, PyAny>> {
+    let event_loop = running_loop(py)?;
+    let port = LoopPort::of(&event_loop)?;
+    let future = event_loop.call_method0(pyo3::intern!(py, "create_future"))?;
+    let settle = EmitFuture {
+        port,
+        future: future.clone().unbind(),
+    };
+    queue.push(request, settle);
     Ok(future)
 }
 
@@ -290,10 +354,16 @@ impl LoopPort {
 
     /// Queues work for the loop's thread and wakes the loop. Never takes the GIL.
     pub(crate) fn complete(&self, completion: Completion) {
+        self.complete_many(std::iter::once(completion));
+    }
+
+    /// Queues several pieces of work under one lock, with at most one wake-up.
+    pub(crate) fn complete_many(&self, completions: impl IntoIterator<Item = Completion>) {
         let was_empty = {
             let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
-            queue.push(completion);
-            queue.len() == 1
+            let was_empty = queue.is_empty();
+            queue.extend(completions);
+            was_empty && !queue.is_empty()
         };
         if was_empty {
             // A full socket buffer means a wake-up is already pending: nothing to do.

@@ -7,17 +7,17 @@ use pyo3::prelude::*;
 /// One event as a `text/event-stream` frame.
 #[pyfunction]
 pub(crate) fn sse_frame(event: PyRef<'_, PyEvent>) -> String {
-    tidings::sse_frame(event.core())
+    tidings::bindings::sse_frame(event.core())
 }
 
 /// The opening of a stream: the reconnect delay and a comment that flushes proxies.
 #[pyfunction]
 pub(crate) fn sse_prelude() -> String {
-    tidings::sse_prelude()
+    tidings::bindings::sse_prelude()
 }
 
 /// A comment that keeps an idle stream open.
 #[pyfunction]
 pub(crate) fn sse_heartbeat() -> &'static str {
-    tidings::sse_heartbeat()
+    tidings::bindings::sse_heartbeat()
 }

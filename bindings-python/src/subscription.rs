@@ -224,7 +224,7 @@ impl Inbox {
     }
 
     fn report_handler_error(&self, event: &PyEvent) {
-        self.bus.report_handler_error(&event.core().event_type);
+        tidings::bindings::report_handler_error(&self.bus, &event.core().event_type);
     }
 }
 

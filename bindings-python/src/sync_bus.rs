@@ -2,32 +2,18 @@
 //! an event loop (Django views, scripts, threads). Each call waits with the GIL released
 //! (`runtime::wait_for`), so other threads run meanwhile and Ctrl-C interrupts it.
 
-use crate::bus::{core_of, emit_data, emit_many_requests, emit_request, open_inbox};
+use crate::arguments::{emit_data, emit_many_requests, emit_request, open_inbox};
 use crate::config::{ConnectOptions, PyRetryPolicy};
 use crate::event::PyEvent;
+use crate::handles::{core_of, PySyncBus};
 use crate::history;
-use crate::runtime::{self, ProcessBound};
+use crate::runtime;
 use crate::subscription::PySyncSubscription;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple};
 use std::path::PathBuf;
-
-/// A connection to the event bus for code without an event loop. Every method blocks until
-/// done; it is safe to share one `SyncBus` between threads.
-#[pyclass(frozen, subclass, module = "tidings", name = "SyncBus")]
-pub(crate) struct PySyncBus {
-    pub(crate) bus: ProcessBound<tidings::Bus>,
-}
-
-impl PySyncBus {
-    fn wrap(bus: tidings::Bus) -> PySyncBus {
-        PySyncBus {
-            bus: ProcessBound::new(bus),
-        }
-    }
-}
 
 #[pymethods]
 impl PySyncBus {

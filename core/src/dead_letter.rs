@@ -3,6 +3,8 @@
 //! read back on connect. Letters can be listed and re-driven; a re-drive first checks the
 //! stream so an event whose first append did land is never appended twice.
 
+use crate::backend::Backend;
+use crate::envelope::Event;
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -129,4 +131,37 @@ impl DeadLetters {
         }
         Ok(())
     }
+}
+
+/// Tries every letter of `letters` again, once each; those that land leave the store. A
+/// letter whose event is already in its stream (an attempt whose reply was lost) is counted,
+/// not appended again.
+pub(crate) async fn redrive(letters: &DeadLetters, backend: &Backend) -> Result<RedriveReport> {
+    let mut report = RedriveReport::default();
+    let mut done = Vec::new();
+    for letter in letters.list() {
+        let event = Event::from_json(&letter.envelope, None)?;
+        let found = backend
+            .find_appended(&letter.event_type, &letter.event_id, event.time_millis())
+            .await;
+        let outcome = match found {
+            Ok(Some(_)) => Ok(true),
+            Ok(None) => backend
+                .append(&letter.event_type, &letter.envelope)
+                .await
+                .map(|_| false),
+            Err(err) => Err(err),
+        };
+        match outcome {
+            Ok(true) => report.already_present += 1,
+            Ok(false) => report.appended += 1,
+            Err(_) => {
+                report.failed += 1;
+                continue;
+            }
+        }
+        done.push(letter.event_id);
+    }
+    letters.remove(&done)?;
+    Ok(report)
 }

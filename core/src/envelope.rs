@@ -11,8 +11,6 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::time::SystemTime;
 
-/// The CloudEvents version written in `specversion`.
-pub const SPEC_VERSION: &str = "1.0";
 /// The version given to events emitted without one (and to seed events, which carry none).
 pub const DEFAULT_VERSION: &str = "1";
 /// The source given to seed events, which carry none.

@@ -1,7 +1,13 @@
 //! History queries: the events a pattern selects between two bounds, merged across every type
 //! the pattern selects and ordered by position.
 
+use crate::envelope::Event;
+use crate::error::{Error, Result};
+use crate::grammar::Pattern;
+use crate::merge::merge_whole;
 use crate::position::{Bound, Position};
+use crate::shared::Shared;
+use std::str::FromStr;
 
 /// Which end of the range a history query reads from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -12,6 +18,21 @@ pub enum Order {
     NewestFirst,
     /// The oldest `limit` events after `since`, oldest first.
     OldestFirst,
+}
+
+/// The spellings every binding accepts: `newest_first`, `oldest_first`.
+impl FromStr for Order {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<Order> {
+        match text {
+            "newest_first" => Ok(Order::NewestFirst),
+            "oldest_first" => Ok(Order::OldestFirst),
+            other => Err(Error::config(format!(
+                "order must be 'newest_first' or 'oldest_first', not {other:?}"
+            ))),
+        }
+    }
 }
 
 /// A history query: `HistoryQuery::new().limit(50).since(Bound::from_millis(t))`.
@@ -74,4 +95,32 @@ impl HistoryQuery {
             .map_or(Position::new(u64::MAX, u64::MAX), Bound::until_last);
         (first, last)
     }
+}
+
+/// The events `pattern` selects within the query's bounds: each stream read up to the limit
+/// from the query's end, merged, and cut to the limit.
+pub(crate) async fn read(
+    shared: &Shared,
+    pattern: &Pattern,
+    query: HistoryQuery,
+) -> Result<Vec<Event>> {
+    let newest_first = query.order == Order::NewestFirst;
+    let (first, last) = query.position_range();
+    let mut streams = Vec::new();
+    for event_type in shared.matching_types(pattern).await? {
+        let entries = shared
+            .backend
+            .range(&event_type, first, last, query.limit, newest_first)
+            .await?;
+        streams.push((event_type, entries));
+    }
+    let mut events = Vec::new();
+    for (_, item) in merge_whole(streams, newest_first) {
+        match item.event {
+            Some(event) if events.len() < query.limit => events.push(event),
+            Some(_) => break,
+            None => shared.metrics.invalid_entry(),
+        }
+    }
+    Ok(events)
 }

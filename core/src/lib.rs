@@ -13,51 +13,55 @@
 //! ```
 //!
 //! # Layout
+//! The user-facing API is re-exported below; the modules stay private.
 //! - [`grammar`](crate::grammar): what a type, a pattern and a namespace may be; the matcher.
-//! - `envelope`: [`Event`] and its CloudEvents JSON form; reading the seed's shape.
+//! - `envelope` (+ `envelope_writer`): [`Event`] and its CloudEvents JSON form; reading the
+//!   legacy shape. `event_data`: [`EventData`], an emit's data as a value or as JSON text.
 //! - `position`: [`Position`] (a stream entry id), [`Start`] and [`Bound`].
 //! - `config`: [`BusBuilder`] and URL parsing. `retry`: [`RetryPolicy`].
-//! - `event_data`: [`EventData`], an emit's data as a value or as JSON text.
-//! - `bus`: [`Bus`]: emit with retry and dead letters, subscribe, history, close. `outgoing`:
-//!   an event checked and written, on its way to the backend.
-//!   `batcher`: group commit of concurrent emits into one pipeline. `emit_queue`: [`EmitQueue`],
-//!   the same for emits handed over from a binding's thread, each settled by a callback.
+//! - `bus`: [`Bus`], the public API and the wiring of the modules below around `shared`, the
+//!   state every part of a bus shares (backend, metrics, configuration, closed flag).
+//! - `emit`: the emit path (check, append with retry, never twice; dead-letter). `outgoing`: an
+//!   event checked and written. `group_commit`: concurrent emits sent as shared pipelines.
 //! - `subscription`: replay-then-follow from per-stream cursors; [`Subscription`].
-//! - `merge`: decoding entries and merging streams in emit order. `history`: [`HistoryQuery`]. `dead_letter`: [`DeadLetter`]. `metrics`: [`MetricsSnapshot`].
-//! - `backend/`: `memory` and `redis` (+ `redis_hub` for pub/sub, `redis_reply` for parsing),
-//!   behind one enum; `watch` carries live change notices from either to subscriptions.
-//! - `sse`: Server-Sent Events framing for the bindings' SSE helpers. `background`: the
-//!   runtime thread the bindings run the core on.
+//! - `history`: [`HistoryQuery`] and reading it. `merge`: decoding entries and the one k-way
+//!   merge of streams in emit order. `dead_letter`: [`DeadLetter`] and redrive.
+//!   `metrics`: [`MetricsSnapshot`].
+//! - `backend/`: `memory` and `redis` (+ `redis_hub` for pub/sub, `redis_keys` for names,
+//!   `redis_reply` for parsing), behind one enum; `watch` carries live change notices from
+//!   either to subscriptions.
+//! - [`bindings`]: what the Python, Node and C bindings need beyond the user-facing API (an emit
+//!   queue settled by callbacks, the runtime thread, SSE framing).
 //!
 //! The wire format is documented in `docs/wire-format.md`.
 
 mod backend;
-mod background;
-mod batcher;
+pub mod bindings;
 mod bus;
 mod config;
 mod dead_letter;
-mod emit_queue;
+mod emit;
 mod envelope;
 mod envelope_writer;
 mod error;
 mod event_data;
 pub mod grammar;
+mod group_commit;
 mod history;
 mod merge;
 mod metrics;
 mod outgoing;
 mod position;
 mod retry;
-mod sse;
+mod shared;
 mod subscription;
 
-pub use background::start_background_runtime;
-pub use bus::{Bus, EmitRequest};
+pub use bus::Bus;
 pub use config::{BusBuilder, DEFAULT_MAX_EVENT_SIZE};
 pub use dead_letter::{DeadLetter, RedriveReport};
-pub use emit_queue::{EmitQueue, Settle};
-pub use envelope::{format_time, EmitOptions, Event, DEFAULT_VERSION, EVENT_ID_LEN, SPEC_VERSION};
+pub use emit::EmitRequest;
+pub use envelope::{format_time, EmitOptions, Event, DEFAULT_VERSION, EVENT_ID_LEN};
+pub use envelope_writer::SPEC_VERSION;
 pub use error::{Error, ErrorKind, Result};
 pub use event_data::{EventData, MAX_DATA_DEPTH};
 pub use grammar::{validate_type, Pattern, MAX_NAME_LEN};
@@ -65,7 +69,6 @@ pub use history::{HistoryQuery, Order};
 pub use metrics::{Histogram, MetricsSnapshot, TypeMetrics, LATENCY_BUCKETS};
 pub use position::{Bound, Position, Start};
 pub use retry::RetryPolicy;
-pub use sse::{sse_frame, sse_heartbeat, sse_prelude, SSE_RETRY_MS};
 pub use subscription::{SubscribeOptions, Subscription};
 
 /// Re-exported so users and bindings build `data` with the same JSON type.

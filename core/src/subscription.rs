@@ -4,12 +4,13 @@
 //! after a dropped connection the follower reads on from its cursors without losing an event.
 
 use crate::backend::watch::Watch;
-use crate::bus::BusInner;
+use crate::backend::RawEntry;
 use crate::envelope::Event;
 use crate::error::Result;
 use crate::grammar::Pattern;
-use crate::merge::{first_head, Item};
+use crate::merge::{merge_whole, Item, Merge};
 use crate::position::{system_time_ms, Position, Start};
+use crate::shared::Shared;
 use futures_util::Stream;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::pin::Pin;
@@ -106,7 +107,7 @@ impl Stream for Subscription {
 /// Establishes a subscription: the live watch first, then the cursors, so that everything
 /// appended after this returns is delivered.
 pub(crate) async fn subscribe(
-    bus: Arc<BusInner>,
+    bus: Arc<Shared>,
     pattern: Pattern,
     options: SubscribeOptions,
 ) -> Result<Subscription> {
@@ -152,7 +153,7 @@ pub(crate) async fn subscribe(
 struct Stopped;
 
 struct Follower {
-    bus: Arc<BusInner>,
+    bus: Arc<Shared>,
     pattern: Pattern,
     watch: Watch,
     /// The last position delivered (or skipped) per stream: reads continue after it.
@@ -176,7 +177,7 @@ impl Follower {
     async fn read(
         &self,
         cursors: &[(String, Position)],
-    ) -> std::result::Result<Vec<(String, Vec<crate::backend::RawEntry>)>, Stopped> {
+    ) -> std::result::Result<Vec<(String, Vec<RawEntry>)>, Stopped> {
         let mut failures = 0u32;
         loop {
             let attempt = self.bus.backend.read_after(cursors, self.batch_size);
@@ -207,62 +208,43 @@ impl Follower {
         }
     }
 
-    /// Merges every stream in emit order from its cursor until all are drained.
+    /// Merges every stream in emit order from its cursor until all are drained, reading each
+    /// a batch at a time as the merge needs it.
     async fn replay(&mut self) -> std::result::Result<(), Stopped> {
-        let mut buffers: HashMap<String, VecDeque<Item>> = HashMap::new();
-        let mut drained: HashSet<String> = HashSet::new();
+        let mut merge = Merge::new(false);
+        let mut refill: Vec<String> = self.cursors.keys().cloned().collect();
         loop {
-            let refill: Vec<(String, Position)> = self
-                .cursors
-                .iter()
-                .filter(|(t, _)| {
-                    !drained.contains(*t) && buffers.get(*t).is_none_or(VecDeque::is_empty)
-                })
-                .map(|(t, p)| (t.clone(), *p))
-                .collect();
             if !refill.is_empty() {
-                let mut read = self.read(&refill).await?;
-                for (event_type, _) in &refill {
+                let cursors: Vec<(String, Position)> = refill
+                    .iter()
+                    .map(|t| (t.clone(), self.cursors[t]))
+                    .collect();
+                let mut read = self.read(&cursors).await?;
+                for event_type in refill.drain(..) {
                     let entries = read
                         .iter_mut()
-                        .find(|(t, _)| t == event_type)
+                        .find(|(t, _)| *t == event_type)
                         .map(|(_, entries)| std::mem::take(entries))
                         .unwrap_or_default();
-                    if entries.len() < self.batch_size {
-                        drained.insert(event_type.clone());
-                    }
+                    let more = entries.len() == self.batch_size;
                     if let Some(last) = entries.last() {
                         self.cursors.insert(event_type.clone(), last.position);
                     }
-                    let buffer = buffers.entry(event_type.clone()).or_default();
-                    buffer.extend(entries.into_iter().map(Item::decode));
+                    merge.add(event_type, entries, more);
                 }
             }
             let mut batch = Vec::new();
-            // Take the first head while every stream that may hold more has a head.
             while batch.len() < self.batch_size {
-                let waiting_for_refill = buffers
-                    .iter()
-                    .any(|(t, b)| b.is_empty() && !drained.contains(t));
-                if waiting_for_refill {
-                    break;
+                match merge.next() {
+                    Some(next) => batch.push(next),
+                    None => break,
                 }
-                let mut views: Vec<(&String, &VecDeque<Item>)> = buffers.iter().collect();
-                views.retain(|(_, b)| !b.is_empty());
-                let queues: Vec<&VecDeque<Item>> = views.iter().map(|(_, b)| *b).collect();
-                let Some(index) = first_head(&queues, false) else {
-                    break;
-                };
-                let event_type = views[index].0.clone();
-                let buffer = buffers.get_mut(&event_type).expect("buffer exists");
-                batch.push((event_type, buffer.pop_front().expect("a head")));
             }
-            let done = buffers.values().all(VecDeque::is_empty)
-                && self.cursors.keys().all(|t| drained.contains(t));
             self.deliver(batch).await?;
-            if done {
+            if merge.is_done() {
                 return Ok(());
             }
+            refill.extend(merge.waiting().cloned());
         }
     }
 
@@ -309,25 +291,15 @@ impl Follower {
                     .collect();
                 let read = self.read(&cursors).await?;
                 pending.clear();
-                let mut types = Vec::with_capacity(read.len());
-                let mut streams = Vec::with_capacity(read.len());
-                for (event_type, entries) in read {
+                for (event_type, entries) in &read {
                     if entries.len() == self.batch_size {
                         pending.insert(event_type.clone());
                     }
                     if let Some(last) = entries.last() {
                         self.cursors.insert(event_type.clone(), last.position);
                     }
-                    types.push(event_type);
-                    streams.push(
-                        entries
-                            .into_iter()
-                            .map(Item::decode)
-                            .collect::<VecDeque<_>>(),
-                    );
                 }
-                let batch = merge_tagged(types, streams);
-                self.deliver(batch).await?;
+                self.deliver(merge_whole(read, false)).await?;
             }
         }
     }
@@ -357,18 +329,5 @@ impl Follower {
             return Ok(());
         }
         self.sender.send(events).await.map_err(|_| Stopped)
-    }
-}
-
-/// Merges whole streams in emit order, keeping each item's type.
-fn merge_tagged(types: Vec<String>, mut streams: Vec<VecDeque<Item>>) -> Vec<(String, Item)> {
-    let mut merged = Vec::new();
-    loop {
-        let views: Vec<&VecDeque<Item>> = streams.iter().collect();
-        let Some(index) = first_head(&views, false) else {
-            return merged;
-        };
-        let item = streams[index].pop_front().expect("a head");
-        merged.push((types[index].clone(), item));
     }
 }

@@ -11,9 +11,8 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::mpsc;
 use support::{Harness, PATIENCE};
-use tidings::{
-    Bus, EmitOptions, EmitQueue, ErrorKind, HistoryQuery, Result, Settle, MAX_DATA_DEPTH,
-};
+use tidings::bindings::{EmitQueue, Settle};
+use tidings::{Bus, EmitOptions, ErrorKind, HistoryQuery, Result, MAX_DATA_DEPTH};
 use tokio::runtime::Runtime;
 
 /// What became of emit `n`: `Some(outcome)` when settled, `None` when dropped unsettled.
@@ -55,7 +54,7 @@ impl Setup {
     fn new(harness: &Harness) -> Setup {
         let runtime = Runtime::new().unwrap();
         let bus = runtime.block_on(harness.bus());
-        let queue = EmitQueue::new(bus.clone(), runtime.handle().clone());
+        let queue = EmitQueue::new(&bus, runtime.handle().clone());
         let (to, reports) = mpsc::channel();
         Setup {
             runtime,
@@ -224,7 +223,8 @@ fn emits_whose_runtime_is_gone_are_dropped_not_left_hanging() {
             .build()
             .unwrap();
         let bus = runtime.block_on(harness.bus());
-        let queue = EmitQueue::new(bus, runtime.handle().clone());
+        let queue = EmitQueue::new(&bus, runtime.handle().clone());
+        drop(bus);
         let (to, reports) = mpsc::channel();
         for n in 0..10 {
             let reply = Reply {

@@ -47,6 +47,9 @@ pub(crate) struct MemoryBackend {
     /// a command whose reply never arrived.
     #[cfg(test)]
     pub(crate) lose_replies: std::sync::atomic::AtomicU32,
+    /// Test counter: calls that would each be one round trip to Redis (an append, or a batch).
+    #[cfg(test)]
+    pub(crate) round_trips: std::sync::atomic::AtomicU64,
 }
 
 impl MemoryBackend {
@@ -79,7 +82,16 @@ impl MemoryBackend {
             max_len: max_len.map(|n| n as usize),
             #[cfg(test)]
             lose_replies: Default::default(),
+            #[cfg(test)]
+            round_trips: Default::default(),
         }
+    }
+
+    /// Counts one call that would be a round trip to Redis (tests only).
+    pub(crate) fn count_round_trip(&self) {
+        #[cfg(test)]
+        self.round_trips
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 
     pub(crate) fn append(&self, event_type: &str, payload: &str) -> Result<Position> {

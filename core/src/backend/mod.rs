@@ -5,6 +5,7 @@
 pub(crate) mod memory;
 mod redis;
 mod redis_hub;
+mod redis_keys;
 mod redis_reply;
 pub(crate) mod watch;
 
@@ -16,6 +17,10 @@ use crate::position::{system_time_ms, Position};
 use std::collections::HashMap;
 use std::time::SystemTime;
 use watch::Watch;
+
+/// How far before an event's own time a search for it starts (allows for the emitter's clock
+/// running ahead of the server's, which made the position).
+const CLOCK_SKEW_MS: u64 = 5_000;
 
 /// One stream entry as stored: its position and the text of its `event` field, if it has one.
 #[derive(Debug, Clone)]
@@ -54,7 +59,10 @@ impl Backend {
     /// Appends `payload` to the stream of `event_type` and announces it live.
     pub(crate) async fn append(&self, event_type: &str, payload: &str) -> Result<Position> {
         match self {
-            Backend::Memory(memory) => memory.append(event_type, payload),
+            Backend::Memory(memory) => {
+                memory.count_round_trip();
+                memory.append(event_type, payload)
+            }
             Backend::Redis(redis) => redis.append(event_type, payload).await,
         }
     }
@@ -63,24 +71,27 @@ impl Backend {
     /// same order. On an error, some of the entries may have landed.
     pub(crate) async fn append_many(&self, entries: &[(&str, &str)]) -> Result<Vec<Position>> {
         match self {
-            Backend::Memory(memory) => entries
-                .iter()
-                .map(|(event_type, payload)| memory.append(event_type, payload))
-                .collect(),
+            Backend::Memory(memory) => {
+                memory.count_round_trip();
+                entries
+                    .iter()
+                    .map(|(event_type, payload)| memory.append(event_type, payload))
+                    .collect()
+            }
             Backend::Redis(redis) => redis.append_many(entries).await,
         }
     }
 
-    /// Looks for an event with `event_id` appended to `event_type`'s stream at or after
-    /// `not_before_ms`: how a retry finds out that an earlier attempt did land.
+    /// Looks for an event with `event_id`, emitted at `emitted_ms` by the emitter's clock, in
+    /// `event_type`'s stream: how a retry finds out that an earlier attempt did land.
     pub(crate) async fn find_appended(
         &self,
         event_type: &str,
         event_id: &str,
-        not_before_ms: u64,
+        emitted_ms: u64,
     ) -> Result<Option<Position>> {
         let needle = format!("\"id\":\"{event_id}\"");
-        let first = Position::new(not_before_ms, 0);
+        let first = Position::new(emitted_ms.saturating_sub(CLOCK_SKEW_MS), 0);
         let mut last = Position::new(u64::MAX, u64::MAX);
         loop {
             let page = self.range(event_type, first, last, 256, true).await?;
@@ -101,15 +112,16 @@ impl Backend {
         }
     }
 
-    /// The id and position of every event in `event_type`'s stream appended at or after
-    /// `not_before_ms`: one scan that tells which events of a failed batch did land, and where.
+    /// The id and position of every event in `event_type`'s stream that may have been emitted
+    /// at or after `emitted_ms` by the emitter's clock: one scan that tells which events of a
+    /// failed batch did land, and where.
     pub(crate) async fn ids_since(
         &self,
         event_type: &str,
-        not_before_ms: u64,
+        emitted_ms: u64,
     ) -> Result<HashMap<String, Position>> {
         const PAGE: usize = 1024;
-        let first = Position::new(not_before_ms, 0);
+        let first = Position::new(emitted_ms.saturating_sub(CLOCK_SKEW_MS), 0);
         let mut last = Position::new(u64::MAX, u64::MAX);
         let mut ids = HashMap::new();
         loop {

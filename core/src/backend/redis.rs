@@ -4,6 +4,7 @@
 //! `SADD` the first time this process emits a type).
 
 use super::redis_hub::Hub;
+use super::redis_keys::{KeyLayout, COMMAND_OVERHEAD};
 use super::redis_reply;
 use super::watch::Watch;
 use super::RawEntry;
@@ -13,71 +14,9 @@ use crate::grammar::{validate_type, Pattern};
 use crate::position::Position;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::collections::HashSet;
-use std::io::Write;
 use std::sync::Mutex;
 use std::time::Duration;
 use tokio::sync::OnceCell;
-
-/// Bytes of a command besides its key and payload (name, other arguments, their lengths).
-const COMMAND_OVERHEAD: usize = 64;
-
-/// The key and channel names of one namespace.
-#[derive(Debug, Clone)]
-pub(crate) struct KeyLayout {
-    prefix: String,
-}
-
-impl KeyLayout {
-    pub(crate) fn new(prefix: &str) -> KeyLayout {
-        KeyLayout {
-            prefix: prefix.to_owned(),
-        }
-    }
-    pub(crate) fn stream(&self, event_type: &str) -> String {
-        format!("{}stream:{event_type}", self.prefix)
-    }
-    pub(crate) fn channel(&self, event_type: &str) -> String {
-        format!("{}events:{event_type}", self.prefix)
-    }
-    /// `stream` as a command argument, written without a `String` of its own.
-    fn stream_arg<'a>(&'a self, event_type: &'a str) -> TypeKey<'a> {
-        TypeKey([&self.prefix, "stream:", event_type])
-    }
-    /// `channel` as a command argument, written without a `String` of its own.
-    fn channel_arg<'a>(&'a self, event_type: &'a str) -> TypeKey<'a> {
-        TypeKey([&self.prefix, "events:", event_type])
-    }
-    pub(crate) fn channel_prefix(&self) -> String {
-        format!("{}events:", self.prefix)
-    }
-    pub(crate) fn registry(&self) -> String {
-        format!("{}tidings:types", self.prefix)
-    }
-    fn type_of_stream<'k>(&self, key: &'k str) -> Option<&'k str> {
-        key.strip_prefix(&self.prefix)?.strip_prefix("stream:")
-    }
-}
-
-/// A key of one event type as one command argument, written part by part into the command's
-/// buffer: formatting a stream and a channel name per emit was 6% of the instructions of the
-/// 256-in-flight bench (callgrind).
-struct TypeKey<'a>([&'a str; 3]);
-
-impl TypeKey<'_> {
-    fn len(&self) -> usize {
-        self.0.iter().map(|part| part.len()).sum()
-    }
-}
-
-impl redis::ToRedisArgs for TypeKey<'_> {
-    fn write_redis_args<W: ?Sized + redis::RedisWrite>(&self, out: &mut W) {
-        let mut arg = out.writer_for_next_arg();
-        for part in self.0 {
-            arg.write_all(part.as_bytes())
-                .expect("a command buffer takes every write");
-        }
-    }
-}
 
 /// A redis-rs client for `url`, with the configured CA for `rediss://`.
 fn open_client(url: &str, config: &Config) -> std::result::Result<redis::Client, String> {
@@ -255,7 +194,7 @@ impl RedisBackend {
     }
 
     /// Finds streams that `pattern` selects by scanning the keyspace (for streams written by
-    /// others, such as the seed's code, that never joined the registry), and registers them.
+    /// others in the `PersistentEventSystem` layout, that never joined the registry), and registers them.
     pub(crate) async fn discover(&self, pattern: &Pattern) -> Result<Vec<String>> {
         let key_pattern = self.keys.stream(pattern.as_str());
         let mut found = Vec::new();

@@ -4,7 +4,7 @@
 //! tells every watch to resync (read all its streams from its cursors), so nothing emitted
 //! while it was away is missed.
 
-use super::redis::KeyLayout;
+use super::redis_keys::KeyLayout;
 use super::watch::{Watch, Watchers};
 use crate::error::{Error, ErrorKind, Result};
 use crate::grammar::{validate_type, Pattern};
@@ -113,7 +113,7 @@ enum Ended {
 
 impl HubTask {
     async fn run(mut self) {
-        let backoff = RetryPolicy::new(u32::MAX, Duration::from_millis(20), Duration::from_secs(2));
+        let backoff = RetryPolicy::unbounded(Duration::from_millis(20), Duration::from_secs(2));
         let mut failures = 0u32;
         let mut connected_before = false;
         loop {

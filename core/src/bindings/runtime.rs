@@ -1,8 +1,8 @@
-//! The runtime the bindings run the core on: a current-thread tokio runtime driven by a thread of
-//! its own. Python, Node and C callers hand it futures through its handle. On a small machine it
-//! beats a work-stealing pool (fewer wake-ups and thread hops per emit): in 3 paired
-//! `bench/python` runs it gave 1.1–1.9× the events/s of the default multi-thread pool for 256
-//! emits in flight and for `emit_many` of 10,000.
+//! The runtime the Python and Node bindings run the core on: a current-thread tokio runtime
+//! driven by a thread of its own, to which their callers hand work through its handle. On a
+//! small machine it beats a work-stealing pool for a binding's emits: one thread that owns the
+//! connection takes fewer wake-ups and thread hops per emit than a pool that passes work around
+//! (`docs/performance.md` has the comparison).
 
 use tokio::runtime::{Builder, Handle};
 

@@ -1,0 +1,18 @@
+//! What the Python, Node and C bindings need beyond the user-facing API, kept apart from it:
+//! an emit queue for callers on threads outside the runtime, the runtime thread they run the
+//! core on, Server-Sent Events framing, and counting a subscriber callback that raised. A
+//! binding converts and adapts; everything it would otherwise decide lives here, once.
+
+mod emit_queue;
+mod runtime;
+mod sse;
+
+pub use emit_queue::{EmitQueue, Settle};
+pub use runtime::start_background_runtime;
+pub use sse::{sse_frame, sse_heartbeat, sse_prelude, SSE_RETRY_MS};
+
+/// Counts a subscriber callback that raised while handling an event of `event_type` (the
+/// bindings call this from their callback loops).
+pub fn report_handler_error(bus: &crate::Bus, event_type: &str) {
+    bus.shared().metrics.handler_error(event_type);
+}
