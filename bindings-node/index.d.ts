@@ -77,6 +77,9 @@ export interface ConnectOptions {
   pollIntervalMs?: number
   /** Also find streams written by other code (a keyspace scan per wildcard; default false). */
   discoverStreams?: boolean
+  /** Spend CPU on the runtime's thread (it polls and stays up between emits) to cut the
+   *  latency of emits awaited one at a time (default false). */
+  lowLatency?: boolean
 }
 
 /** Options of `emit`. */

@@ -298,6 +298,7 @@ pub(crate) fn connect(url: Option<Unknown>, options: Option<Unknown>) -> Result<
             "maxStreamLen",
             "pollIntervalMs",
             "discoverStreams",
+            "lowLatency",
         ],
     )?;
     let mut builder = tidings::Bus::builder(&url);
@@ -328,6 +329,9 @@ pub(crate) fn connect(url: Option<Unknown>, options: Option<Unknown>) -> Result<
     }
     if let Some(discover) = options.boolean("discoverStreams")? {
         builder = builder.discover_streams(discover);
+    }
+    if let Some(low_latency) = options.boolean("lowLatency")? {
+        builder = builder.low_latency(low_latency);
     }
     Ok(builder)
 }

@@ -163,7 +163,7 @@ impl PyBus {
 #[pyo3(signature = (url = "memory://", *, namespace = None, source = None, retry = None,
     max_event_size = None, connect_timeout = None, response_timeout = None,
     max_stream_len = None, poll_interval = None, discover_streams = None,
-    dead_letter_path = None))]
+    dead_letter_path = None, low_latency = None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn connect<'py>(
     py: Python<'py>,
@@ -178,6 +178,7 @@ pub(crate) fn connect<'py>(
     poll_interval: Option<f64>,
     discover_streams: Option<bool>,
     dead_letter_path: Option<PathBuf>,
+    low_latency: Option<bool>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let builder = ConnectOptions {
         namespace,
@@ -190,6 +191,7 @@ pub(crate) fn connect<'py>(
         poll_interval,
         discover_streams,
         dead_letter_path,
+        low_latency,
     }
     .builder(url)?;
     let runtime = runtime::handle()?;

@@ -92,6 +92,7 @@ pub(crate) struct ConnectOptions {
     pub poll_interval: Option<f64>,
     pub discover_streams: Option<bool>,
     pub dead_letter_path: Option<PathBuf>,
+    pub low_latency: Option<bool>,
 }
 
 impl ConnectOptions {
@@ -129,6 +130,9 @@ impl ConnectOptions {
         }
         if let Some(path) = self.dead_letter_path {
             builder = builder.dead_letter_path(path);
+        }
+        if let Some(low_latency) = self.low_latency {
+            builder = builder.low_latency(low_latency);
         }
         Ok(builder)
     }

@@ -152,7 +152,7 @@ impl PySyncBus {
 #[pyo3(signature = (url = "memory://", *, namespace = None, source = None, retry = None,
     max_event_size = None, connect_timeout = None, response_timeout = None,
     max_stream_len = None, poll_interval = None, discover_streams = None,
-    dead_letter_path = None))]
+    dead_letter_path = None, low_latency = None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn connect_sync(
     py: Python<'_>,
@@ -167,6 +167,7 @@ pub(crate) fn connect_sync(
     poll_interval: Option<f64>,
     discover_streams: Option<bool>,
     dead_letter_path: Option<PathBuf>,
+    low_latency: Option<bool>,
 ) -> PyResult<PySyncBus> {
     let builder = ConnectOptions {
         namespace,
@@ -179,6 +180,7 @@ pub(crate) fn connect_sync(
         poll_interval,
         discover_streams,
         dead_letter_path,
+        low_latency,
     }
     .builder(url)?;
     runtime::wait_for(py, async move { builder.build().await }).map(PySyncBus::wrap)

@@ -218,6 +218,7 @@ def connect(
     poll_interval: Optional[float] = None,
     discover_streams: Optional[bool] = None,
     dead_letter_path: Optional[Union[str, PathLike[str]]] = None,
+    low_latency: Optional[bool] = None,
 ) -> Awaitable[Bus]: ...
 def connect_sync(
     url: str = "memory://",
@@ -232,6 +233,7 @@ def connect_sync(
     poll_interval: Optional[float] = None,
     discover_streams: Optional[bool] = None,
     dead_letter_path: Optional[Union[str, PathLike[str]]] = None,
+    low_latency: Optional[bool] = None,
 ) -> SyncBus: ...
 def validate_type(type: str) -> None: ...
 def validate_pattern(pattern: str) -> None: ...
