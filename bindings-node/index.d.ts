@@ -47,17 +47,20 @@ export interface Event<Data = JsonValue> {
   position: string
 }
 
-/** How failed emits are retried: exponential backoff with jitter. */
+/** How failed emits are retried: exponential backoff with jitter, within a time budget. */
 export interface RetryOptions {
-  /** Tries in all, the first included (default 4; 1 means no retry). */
+  /** Tries in all, the first included (default 30; 1 means no retry). */
   attempts?: number
   /** The wait before the first retry, in ms (default 10); doubles each retry. */
   baseDelayMs?: number
   /** The longest wait between two tries, in ms (default 1000). */
   maxDelayMs?: number
+  /** How long an emit may keep retrying from its first try, in ms (default 10000; 0: no
+   *  limit but `attempts`). */
+  budgetMs?: number
 }
 
-/** Options of `connect`. */
+/** Options of `connect` (the core's one schema; docs/options.md has the table). */
 export interface ConnectOptions {
   /** Prefixes every key and channel with `<namespace>:` (none by default). */
   namespace?: string
@@ -77,6 +80,16 @@ export interface ConnectOptions {
   pollIntervalMs?: number
   /** Also find streams written by other code (a keyspace scan per wildcard; default false). */
   discoverStreams?: boolean
+  /** Also keep dead letters in this JSON-lines file, read back on connect. */
+  deadLetterPath?: string
+  /** How many dead letters are kept in memory (default 10000). */
+  deadLetterCapacity?: number
+  /** For `rediss://`: trust the CA certificates in this PEM file (default: the system's). */
+  tlsCaCert?: string
+  /** For `rediss://` with mutual TLS: the client's PEM certificate (with `tlsClientKey`). */
+  tlsClientCert?: string
+  /** For `rediss://` with mutual TLS: the client's PEM private key (with `tlsClientCert`). */
+  tlsClientKey?: string
   /** Spend CPU on the runtime's thread (it polls and stays up between emits) to cut the
    *  latency of emits awaited one at a time (default false). */
   lowLatency?: boolean

@@ -66,6 +66,9 @@ export declare function _decodeEnvelope(json: unknown, position?: unknown | unde
 /** Connects to `url` (`memory://` when absent) with the options of `connect`. */
 export declare function connect(url?: unknown | undefined | null, options?: unknown | undefined | null): Promise<NativeBus>
 
+/** The option names `connect` takes, from the core's schema (for tests and tools). */
+export declare function connectOptionNames(): Array<string>
+
 /** The names of the error codes, in the core's code order. */
 export declare function errorCodes(): Array<string>
 

@@ -38,7 +38,7 @@ pub fn connect<'env>(
     url: Option<Unknown<'env>>,
     options: Option<Unknown<'env>>,
 ) -> napi::Result<PromiseRaw<'env, NativeBus>> {
-    let builder = options::connect(url, options);
+    let builder = options::connect(env, url, options);
     runtime::promise(env, builder.map(|b| b.build()), |env, bus| {
         runtime::value(env, NativeBus::new(bus))
     })

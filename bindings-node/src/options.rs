@@ -9,10 +9,10 @@ use crate::runtime;
 use napi::bindgen_prelude::{Env, JsObjectValue, Object, Unknown};
 use napi::{sys, JsDate, JsValue, ValueType};
 use std::ptr;
-use std::time::Duration;
+use tidings::bindings::{ConnectOptions, Style};
 use tidings::{
     Bound, BusBuilder, EmitOptions, EmitRequest, Error, ErrorKind, EventData, HistoryQuery, Order,
-    Result, RetryPolicy, Start, SubscribeOptions,
+    Result, Start, SubscribeOptions,
 };
 
 /// The largest integer a JavaScript number holds exactly.
@@ -256,105 +256,52 @@ impl<'env> Options<'env> {
             .map(|v| whole_number(v, &self.name_of(name), self.kind))
             .transpose()
     }
-
-    fn duration(&self, name: &str) -> Result<Option<Duration>> {
-        Ok(self.whole_number(name)?.map(Duration::from_millis))
-    }
-
-    fn boolean(&self, name: &str) -> Result<Option<bool>> {
-        self.get(name)?
-            .map(|value| match value.get_type() {
-                // SAFETY: the value was just checked to be a boolean.
-                Ok(ValueType::Boolean) => unsafe { value.cast::<bool>() }
-                    .map_err(|e| error::from_engine(self.kind, &self.name_of(name), e)),
-                _ => Err(wrong_type(
-                    self.kind,
-                    &self.name_of(name),
-                    "a boolean",
-                    &value,
-                )),
-            })
-            .transpose()
-    }
 }
 
-/// `connect(url, { namespace, source, retry, … })` as a bus builder.
-pub(crate) fn connect(url: Option<Unknown>, options: Option<Unknown>) -> Result<BusBuilder> {
+/// `connect(url, { namespace, source, retry, … })` as a bus builder: each option, as JSON, to the
+/// core's options schema (Node style: camelCase, durations in whole milliseconds), which knows
+/// every option and refuses what it does not know.
+pub(crate) fn connect(
+    env: &Env,
+    url: Option<Unknown>,
+    options: Option<Unknown>,
+) -> Result<BusBuilder> {
     let url = match url {
         Some(url) if !is_absent(&url) => string(url, "url", ErrorKind::Config)?,
         _ => "memory://".to_owned(),
     };
-    let options = Options::new(
-        options,
-        "connect options",
-        ErrorKind::Config,
-        &[
-            "namespace",
-            "source",
-            "retry",
-            "maxEventSize",
-            "connectTimeoutMs",
-            "responseTimeoutMs",
-            "maxStreamLen",
-            "pollIntervalMs",
-            "discoverStreams",
-            "lowLatency",
-        ],
-    )?;
-    let mut builder = tidings::Bus::builder(&url);
-    if let Some(namespace) = options.string("namespace")? {
-        builder = builder.namespace(namespace);
+    let mut connect = ConnectOptions::new(&url, Style::Node);
+    let Some(options) = options.filter(|options| !is_absent(options)) else {
+        return Ok(connect.into_builder());
+    };
+    let what = "connect options";
+    if options.get_type().ok() != Some(ValueType::Object) || options.is_array().unwrap_or(false) {
+        return Err(wrong_type(ErrorKind::Config, what, "an object", &options));
     }
-    if let Some(source) = options.string("source")? {
-        builder = builder.source(source);
+    // SAFETY: the value was just checked to be an object.
+    let object = unsafe { options.cast::<Object>() }
+        .map_err(|e| error::from_engine(ErrorKind::Config, what, e))?;
+    let keys = Object::keys(&object).map_err(|e| error::from_engine(ErrorKind::Config, what, e))?;
+    for key in keys {
+        let value: Unknown = object
+            .get_named_property_unchecked(&key)
+            .map_err(|e| error::from_engine(ErrorKind::Config, what, e))?;
+        if is_absent(&value) {
+            continue;
+        }
+        let name = format!("connect option `{key}`");
+        connect.set(&key, json::to_value(env, value, &name, ErrorKind::Config)?)?;
     }
-    if let Some(retry) = options.get("retry")? {
-        builder = builder.retry(retry_policy(retry)?);
-    }
-    if let Some(bytes) = options.whole_number("maxEventSize")? {
-        builder = builder.max_event_size(bytes as usize);
-    }
-    if let Some(timeout) = options.duration("connectTimeoutMs")? {
-        builder = builder.connect_timeout(timeout);
-    }
-    if let Some(timeout) = options.duration("responseTimeoutMs")? {
-        builder = builder.response_timeout(timeout);
-    }
-    if let Some(entries) = options.whole_number("maxStreamLen")? {
-        builder = builder.max_stream_len(entries);
-    }
-    // `pollIntervalMs: 0` turns polling off (the core's `None`).
-    if let Some(interval) = options.duration("pollIntervalMs")? {
-        builder = builder.poll_interval((!interval.is_zero()).then_some(interval));
-    }
-    if let Some(discover) = options.boolean("discoverStreams")? {
-        builder = builder.discover_streams(discover);
-    }
-    if let Some(low_latency) = options.boolean("lowLatency")? {
-        builder = builder.low_latency(low_latency);
-    }
-    Ok(builder)
+    Ok(connect.into_builder())
 }
 
-/// `retry: { attempts, baseDelayMs, maxDelayMs }`; left-out fields keep the core's defaults.
-fn retry_policy(value: Unknown) -> Result<RetryPolicy> {
-    let options = Options::new(
-        Some(value),
-        "retry",
-        ErrorKind::Config,
-        &["attempts", "baseDelayMs", "maxDelayMs"],
-    )?;
-    let default = RetryPolicy::default();
-    let attempts = match options.whole_number("attempts")? {
-        Some(attempts) => u32::try_from(attempts)
-            .map_err(|_| Error::new(ErrorKind::Config, "retry.attempts is too large"))?,
-        None => default.attempts,
-    };
-    Ok(RetryPolicy::new(
-        attempts,
-        options.duration("baseDelayMs")?.unwrap_or(default.base),
-        options.duration("maxDelayMs")?.unwrap_or(default.cap),
-    ))
+/// The option names `connect` takes, from the core's schema (for tests and tools).
+#[napi_derive::napi(catch_unwind)]
+pub fn connect_option_names() -> Vec<String> {
+    tidings::bindings::CONNECT_OPTIONS
+        .iter()
+        .map(|spec| tidings::bindings::host_name(spec, Style::Node))
+        .collect()
 }
 
 /// `emit(type, data, { subject, metadata, version })`'s options.
@@ -452,18 +399,7 @@ pub(crate) fn history(options: Option<Unknown>) -> Result<HistoryQuery> {
         query = query.until(bound(until, "history options.until")?);
     }
     if let Some(order) = options.string("order")? {
-        query = query.order(match order.as_str() {
-            "newest_first" => Order::NewestFirst,
-            "oldest_first" => Order::OldestFirst,
-            other => {
-                return Err(Error::new(
-                    ErrorKind::Config,
-                    format!(
-                    "history options.order must be 'newest_first' or 'oldest_first', not {other:?}"
-                ),
-                ))
-            }
-        });
+        query = query.order(order.parse::<Order>()?);
     }
     Ok(query)
 }

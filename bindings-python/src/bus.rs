@@ -4,7 +4,7 @@
 //! future.
 
 use crate::arguments::{emit_data, emit_many_requests, emit_request, open_inbox};
-use crate::config::{ConnectOptions, PyRetryPolicy};
+use crate::config;
 use crate::event::PyEvent;
 use crate::handles::{core_of, PyBus};
 use crate::history;
@@ -14,7 +14,6 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple};
-use std::path::PathBuf;
 
 #[pymethods]
 impl PyBus {
@@ -160,40 +159,13 @@ impl PyBus {
 /// Connects to `url` (`memory://`, `memory://<name>`, `redis://…`, `rediss://…`); resolves to
 /// a `Bus`. Options left as None keep the core's defaults; durations are in seconds.
 #[pyfunction]
-#[pyo3(signature = (url = "memory://", *, namespace = None, source = None, retry = None,
-    max_event_size = None, connect_timeout = None, response_timeout = None,
-    max_stream_len = None, poll_interval = None, discover_streams = None,
-    dead_letter_path = None, low_latency = None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (url = "memory://", **options))]
 pub(crate) fn connect<'py>(
     py: Python<'py>,
     url: &str,
-    namespace: Option<String>,
-    source: Option<String>,
-    retry: Option<PyRef<'py, PyRetryPolicy>>,
-    max_event_size: Option<usize>,
-    connect_timeout: Option<f64>,
-    response_timeout: Option<f64>,
-    max_stream_len: Option<u64>,
-    poll_interval: Option<f64>,
-    discover_streams: Option<bool>,
-    dead_letter_path: Option<PathBuf>,
-    low_latency: Option<bool>,
+    options: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let builder = ConnectOptions {
-        namespace,
-        source,
-        retry: retry.map(|r| r.policy),
-        max_event_size,
-        connect_timeout,
-        response_timeout,
-        max_stream_len,
-        poll_interval,
-        discover_streams,
-        dead_letter_path,
-        low_latency,
-    }
-    .builder(url)?;
+    let builder = config::builder(url, options)?;
     let runtime = runtime::handle()?;
     runtime::future_into_py(py, async move {
         let bus = builder.build().await?;

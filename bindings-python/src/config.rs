@@ -1,46 +1,61 @@
-//! Connection options: the keyword arguments of `connect()` and `connect_sync()` become a
-//! core `BusBuilder` (which checks them), and `tidings.RetryPolicy` mirrors the core's.
-//! Durations are seconds, as Python's own APIs count them.
+//! Connection options: the keyword arguments of `connect()` and `connect_sync()` go one by one
+//! to the core's options schema (`tidings::bindings::ConnectOptions`, Python style: durations in
+//! seconds), which knows every option, converts it and refuses what it does not know.
+//! `tidings.RetryPolicy` is the schema's `retry` option as an object.
 
-use crate::errors::error;
+use crate::errors::to_py_err;
 use pyo3::prelude::*;
-use std::path::PathBuf;
-use std::time::Duration;
-use tidings::{BusBuilder, ErrorKind};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyDict;
+use tidings::bindings::{ConnectOptions, Style};
+use tidings::serde_json::{json, Map, Value};
+use tidings::BusBuilder;
 
-/// Seconds as a `Duration`; a config error for negative, NaN or absurd values.
-fn seconds(value: f64, what: &str) -> PyResult<Duration> {
-    Duration::try_from_secs_f64(value).map_err(|_| {
-        error(
-            ErrorKind::Config,
-            format!("{what} must be a number of seconds >= 0, not {value}"),
-        )
-    })
-}
-
-/// How failed emits are retried: `attempts` tries in all (1 = no retry), waiting from `base`
-/// seconds, doubling up to `cap` seconds, with jitter. Before a retry the stream is searched
-/// for the event, so an emit never lands twice.
+/// How failed emits are retried: `attempts` tries in all (1 = no retry), waiting from
+/// `base_delay` seconds, doubling up to `max_delay` seconds, with jitter, for at most `budget`
+/// seconds in all (0: no limit but the attempts). Before a retry the stream is searched for the
+/// event, so an emit never lands twice.
 #[pyclass(frozen, module = "tidings", name = "RetryPolicy")]
 pub(crate) struct PyRetryPolicy {
-    pub(crate) policy: tidings::RetryPolicy,
+    policy: tidings::RetryPolicy,
+}
+
+impl PyRetryPolicy {
+    /// The policy as the schema's `retry` option (seconds).
+    fn to_option(&self) -> Value {
+        let policy = &self.policy;
+        json!({
+            "attempts": policy.attempts,
+            "base_delay": policy.base.as_secs_f64(),
+            "max_delay": policy.cap.as_secs_f64(),
+            "budget": policy.budget.map_or(0.0, |budget| budget.as_secs_f64()),
+        })
+    }
 }
 
 #[pymethods]
 impl PyRetryPolicy {
     #[new]
-    #[pyo3(signature = (attempts = None, base = None, cap = None))]
-    fn new(attempts: Option<u32>, base: Option<f64>, cap: Option<f64>) -> PyResult<PyRetryPolicy> {
-        let default = tidings::RetryPolicy::default();
-        let policy = tidings::RetryPolicy::new(
-            attempts.unwrap_or(default.attempts),
-            base.map(|b| seconds(b, "base"))
-                .transpose()?
-                .unwrap_or(default.base),
-            cap.map(|c| seconds(c, "cap"))
-                .transpose()?
-                .unwrap_or(default.cap),
-        );
+    #[pyo3(signature = (attempts = None, base_delay = None, max_delay = None, budget = None))]
+    fn new(
+        attempts: Option<&Bound<'_, PyAny>>,
+        base_delay: Option<&Bound<'_, PyAny>>,
+        max_delay: Option<&Bound<'_, PyAny>>,
+        budget: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyRetryPolicy> {
+        let mut fields = Map::new();
+        let given = [
+            ("attempts", attempts),
+            ("base_delay", base_delay),
+            ("max_delay", max_delay),
+            ("budget", budget),
+        ];
+        for (name, value) in given {
+            if let Some(value) = value.filter(|value| !value.is_none()) {
+                fields.insert(name.to_owned(), option_value(value)?);
+            }
+        }
+        let policy = ConnectOptions::retry_policy(Style::Python, fields).map_err(to_py_err)?;
         Ok(PyRetryPolicy { policy })
     }
 
@@ -60,80 +75,79 @@ impl PyRetryPolicy {
 
     /// The wait before the first retry, in seconds.
     #[getter]
-    fn base(&self) -> f64 {
+    fn base_delay(&self) -> f64 {
         self.policy.base.as_secs_f64()
     }
 
     /// The longest wait between two tries, in seconds.
     #[getter]
-    fn cap(&self) -> f64 {
+    fn max_delay(&self) -> f64 {
         self.policy.cap.as_secs_f64()
+    }
+
+    /// How long an emit may keep retrying, in seconds (None: no limit but the attempts).
+    #[getter]
+    fn budget(&self) -> Option<f64> {
+        self.policy.budget.map(|budget| budget.as_secs_f64())
     }
 
     fn __repr__(&self) -> String {
         format!(
-            "RetryPolicy(attempts={}, base={}, cap={})",
+            "RetryPolicy(attempts={}, base_delay={}, max_delay={}, budget={})",
             self.attempts(),
-            self.base(),
-            self.cap()
+            self.base_delay(),
+            self.max_delay(),
+            self.budget().unwrap_or(0.0)
         )
     }
 }
 
-/// Every keyword argument of `connect()`; `None` leaves the core's default.
-pub(crate) struct ConnectOptions {
-    pub namespace: Option<String>,
-    pub source: Option<String>,
-    pub retry: Option<tidings::RetryPolicy>,
-    pub max_event_size: Option<usize>,
-    pub connect_timeout: Option<f64>,
-    pub response_timeout: Option<f64>,
-    pub max_stream_len: Option<u64>,
-    pub poll_interval: Option<f64>,
-    pub discover_streams: Option<bool>,
-    pub dead_letter_path: Option<PathBuf>,
-    pub low_latency: Option<bool>,
+/// A keyword argument's value as the schema reads it: a `RetryPolicy` as its fields, a path as
+/// its text (`os.fspath`), anything else as JSON (a value of the wrong kind is the core's to
+/// refuse, naming the option).
+fn option_value(value: &Bound<'_, PyAny>) -> PyResult<Value> {
+    static FSPATH: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let py = value.py();
+    if let Ok(policy) = value.cast::<PyRetryPolicy>() {
+        return Ok(policy.get().to_option());
+    }
+    if let Ok(fields) = value.cast::<PyDict>() {
+        let mut object = Map::new();
+        for (name, value) in fields.iter() {
+            if !value.is_none() {
+                object.insert(name.str()?.to_string(), option_value(&value)?);
+            }
+        }
+        return Ok(Value::Object(object));
+    }
+    if value.hasattr(pyo3::intern!(py, "__fspath__"))? {
+        let path = FSPATH.import(py, "os", "fspath")?.call1((value,))?;
+        return option_value(&path);
+    }
+    pythonize::depythonize(value).map_err(PyErr::from)
 }
 
-impl ConnectOptions {
-    /// The core builder for `url` with these options (the core checks them when it builds).
-    pub(crate) fn builder(self, url: &str) -> PyResult<BusBuilder> {
-        let mut builder = tidings::Bus::builder(url);
-        if let Some(namespace) = self.namespace {
-            builder = builder.namespace(namespace);
+/// The core builder for `url` with the keyword arguments of `connect()`; `None` leaves an
+/// option's default.
+pub(crate) fn builder(url: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<BusBuilder> {
+    let mut connect = ConnectOptions::new(url, Style::Python);
+    for (name, value) in options.into_iter().flat_map(|options| options.iter()) {
+        if value.is_none() {
+            continue;
         }
-        if let Some(source) = self.source {
-            builder = builder.source(source);
-        }
-        if let Some(retry) = self.retry {
-            builder = builder.retry(retry);
-        }
-        if let Some(bytes) = self.max_event_size {
-            builder = builder.max_event_size(bytes);
-        }
-        if let Some(timeout) = self.connect_timeout {
-            builder = builder.connect_timeout(seconds(timeout, "connect_timeout")?);
-        }
-        if let Some(timeout) = self.response_timeout {
-            builder = builder.response_timeout(seconds(timeout, "response_timeout")?);
-        }
-        if let Some(entries) = self.max_stream_len {
-            builder = builder.max_stream_len(entries);
-        }
-        if let Some(interval) = self.poll_interval {
-            // 0 turns polling off.
-            let interval = seconds(interval, "poll_interval")?;
-            builder = builder.poll_interval((!interval.is_zero()).then_some(interval));
-        }
-        if let Some(discover) = self.discover_streams {
-            builder = builder.discover_streams(discover);
-        }
-        if let Some(path) = self.dead_letter_path {
-            builder = builder.dead_letter_path(path);
-        }
-        if let Some(low_latency) = self.low_latency {
-            builder = builder.low_latency(low_latency);
-        }
-        Ok(builder)
+        let name = name.str()?.to_string();
+        connect
+            .set(&name, option_value(&value)?)
+            .map_err(to_py_err)?;
     }
+    Ok(connect.into_builder())
+}
+
+/// The names `connect()` takes, from the core's schema (for tests and tools).
+#[pyfunction]
+pub(crate) fn _connect_option_names() -> Vec<String> {
+    tidings::bindings::CONNECT_OPTIONS
+        .iter()
+        .map(|spec| tidings::bindings::host_name(spec, Style::Python))
+        .collect()
 }

@@ -43,6 +43,7 @@ fn _tidings(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(bus::connect, module)?)?;
     module.add_function(wrap_pyfunction!(sync_bus::connect_sync, module)?)?;
     module.add_function(wrap_pyfunction!(event::_decode_envelope, module)?)?;
+    module.add_function(wrap_pyfunction!(config::_connect_option_names, module)?)?;
     module.add_function(wrap_pyfunction!(grammar::validate_type, module)?)?;
     module.add_function(wrap_pyfunction!(grammar::validate_pattern, module)?)?;
     module.add_function(wrap_pyfunction!(grammar::pattern_matches, module)?)?;

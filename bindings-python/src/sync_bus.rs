@@ -3,7 +3,7 @@
 //! (`runtime::wait_for`), so other threads run meanwhile and Ctrl-C interrupts it.
 
 use crate::arguments::{emit_data, emit_many_requests, emit_request, open_inbox};
-use crate::config::{ConnectOptions, PyRetryPolicy};
+use crate::config;
 use crate::event::PyEvent;
 use crate::handles::{core_of, PySyncBus};
 use crate::history;
@@ -13,7 +13,6 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple};
-use std::path::PathBuf;
 
 #[pymethods]
 impl PySyncBus {
@@ -149,39 +148,12 @@ impl PySyncBus {
 /// Connects to `url` (`memory://`, `memory://<name>`, `redis://…`, `rediss://…`) and returns
 /// a `SyncBus`. Options left as None keep the core's defaults; durations are in seconds.
 #[pyfunction]
-#[pyo3(signature = (url = "memory://", *, namespace = None, source = None, retry = None,
-    max_event_size = None, connect_timeout = None, response_timeout = None,
-    max_stream_len = None, poll_interval = None, discover_streams = None,
-    dead_letter_path = None, low_latency = None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (url = "memory://", **options))]
 pub(crate) fn connect_sync(
     py: Python<'_>,
     url: &str,
-    namespace: Option<String>,
-    source: Option<String>,
-    retry: Option<PyRef<'_, PyRetryPolicy>>,
-    max_event_size: Option<usize>,
-    connect_timeout: Option<f64>,
-    response_timeout: Option<f64>,
-    max_stream_len: Option<u64>,
-    poll_interval: Option<f64>,
-    discover_streams: Option<bool>,
-    dead_letter_path: Option<PathBuf>,
-    low_latency: Option<bool>,
+    options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<PySyncBus> {
-    let builder = ConnectOptions {
-        namespace,
-        source,
-        retry: retry.map(|r| r.policy),
-        max_event_size,
-        connect_timeout,
-        response_timeout,
-        max_stream_len,
-        poll_interval,
-        discover_streams,
-        dead_letter_path,
-        low_latency,
-    }
-    .builder(url)?;
+    let builder = config::builder(url, options)?;
     runtime::wait_for(py, async move { builder.build().await }).map(PySyncBus::wrap)
 }

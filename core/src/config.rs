@@ -79,6 +79,8 @@ pub(crate) struct Config {
     pub poll_interval: Option<Duration>,
     pub discover_streams: bool,
     pub tls_ca_cert: Option<PathBuf>,
+    pub tls_client_cert: Option<PathBuf>,
+    pub tls_client_key: Option<PathBuf>,
     pub low_latency: bool,
 }
 
@@ -99,6 +101,8 @@ pub struct BusBuilder {
     poll_interval: Option<Duration>,
     discover_streams: bool,
     tls_ca_cert: Option<PathBuf>,
+    tls_client_cert: Option<PathBuf>,
+    tls_client_key: Option<PathBuf>,
     low_latency: bool,
 }
 
@@ -118,6 +122,8 @@ impl BusBuilder {
             poll_interval: Some(Duration::from_secs(1)),
             discover_streams: false,
             tls_ca_cert: None,
+            tls_client_cert: None,
+            tls_client_key: None,
             low_latency: false,
         }
     }
@@ -136,6 +142,10 @@ impl BusBuilder {
     pub fn retry(mut self, retry: RetryPolicy) -> BusBuilder {
         self.retry = retry;
         self
+    }
+    /// The retry policy set so far.
+    pub(crate) fn retry_policy(&self) -> RetryPolicy {
+        self.retry
     }
     /// The largest JSON envelope accepted, in bytes (default 1 MiB).
     pub fn max_event_size(mut self, bytes: usize) -> BusBuilder {
@@ -192,6 +202,19 @@ impl BusBuilder {
         self
     }
 
+    /// For `rediss://` to a server that asks clients for a certificate (mutual TLS): present
+    /// this PEM certificate, with the key set by [`tls_client_key`](Self::tls_client_key).
+    pub fn tls_client_cert(mut self, pem_file: impl Into<PathBuf>) -> BusBuilder {
+        self.tls_client_cert = Some(pem_file.into());
+        self
+    }
+
+    /// The PEM private key of [`tls_client_cert`](Self::tls_client_cert).
+    pub fn tls_client_key(mut self, pem_file: impl Into<PathBuf>) -> BusBuilder {
+        self.tls_client_key = Some(pem_file.into());
+        self
+    }
+
     /// Spends CPU to cut the latency of emits awaited one at a time from a thread outside the
     /// bus's runtime (a binding's caller): the runtime's thread polls for a lone batch's reply
     /// and stays up for the next emit instead of sleeping, so each such emit saves two thread
@@ -225,6 +248,11 @@ impl BusBuilder {
             return Err(Error::config("max_stream_len must be positive"));
         }
         self.retry.validate()?;
+        if self.tls_client_cert.is_some() != self.tls_client_key.is_some() {
+            return Err(Error::config(
+                "tls_client_cert and tls_client_key go together: set both or neither",
+            ));
+        }
         if self
             .poll_interval
             .is_some_and(|interval| interval.is_zero())
@@ -245,6 +273,8 @@ impl BusBuilder {
             poll_interval: self.poll_interval,
             discover_streams: self.discover_streams,
             tls_ca_cert: self.tls_ca_cert,
+            tls_client_cert: self.tls_client_cert,
+            tls_client_key: self.tls_client_key,
             low_latency: self.low_latency,
         })
     }

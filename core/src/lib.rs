@@ -39,6 +39,7 @@ mod backend;
 pub mod bindings;
 mod bus;
 mod config;
+mod connect_options;
 mod dead_letter;
 mod emit;
 mod envelope;

@@ -152,6 +152,59 @@ async fn a_server_crash_and_restart_loses_and_duplicates_nothing() {
     assert_eq!(stored.len(), 40, "every emit appended exactly once");
 }
 
+/// The default retry policy rides out a restart of a few seconds: emits made while the server
+/// is down wait for it and land once each, with no option set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emits_during_a_three_second_restart_succeed_with_default_options() {
+    let mut harness = Harness::redis_with(Persistence::AppendOnly);
+    let producer = harness.bus().await;
+    producer.emit("restart.before", json!(0)).await.unwrap();
+    harness.server().kill();
+    let emitter = producer.clone();
+    let emitting = tokio::spawn(async move {
+        let mut outcomes = Vec::new();
+        for i in 0..5 {
+            outcomes.push(emitter.emit("restart.during", json!(i)).await);
+        }
+        outcomes
+    });
+    // The first emit has met the outage (it is retrying) before the outage's clock starts.
+    let waited = tokio::time::timeout(PATIENCE, async {
+        while producer
+            .metrics()
+            .types
+            .get("restart.during")
+            .is_none_or(|m| m.retried == 0)
+        {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    });
+    waited
+        .await
+        .expect("the emit retries while the server is down");
+    // The outage itself: the server stays down this long.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    harness.server().restart();
+    let outcomes = tokio::time::timeout(PATIENCE, emitting)
+        .await
+        .expect("the emits finish once the server is back")
+        .unwrap();
+    let ids: Vec<String> = outcomes
+        .into_iter()
+        .map(|outcome| outcome.expect("each emit succeeds with the default retry"))
+        .collect();
+    let stored = producer
+        .history("restart.during", HistoryQuery::new().limit(100))
+        .await
+        .unwrap();
+    let mut stored_ids: Vec<String> = stored.into_iter().map(|e| e.id).collect();
+    stored_ids.sort();
+    let mut expected = ids.clone();
+    expected.sort();
+    assert_eq!(stored_ids, expected, "each emit appended once");
+    assert!(producer.dead_letters().is_empty());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn emits_that_run_out_of_attempts_are_dead_lettered_then_redriven() {
     let mut harness = Harness::redis();

@@ -1,19 +1,34 @@
 //! Secure connections: `rediss://` to a TLS-only private redis-server whose certificate is
-//! signed by a CA made for the test, and ACL users with passwords in the URL.
+//! signed by a CA made for the test (also one that asks for a client certificate: mutual TLS),
+//! and ACL users with passwords in the URL.
 
 mod support;
 
-use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType, IsCa, KeyPair,
+};
 use serde_json::json;
 use support::{next, Harness, RedisServer};
 use tidings::{Bus, ErrorKind, HistoryQuery};
 use tidings_testkit::TlsFiles;
 
-/// Writes a CA and a server certificate for localhost / 127.0.0.1 into `dir`.
+/// Writes a CA and a server certificate for localhost / 127.0.0.1 into `dir`, and a client
+/// certificate signed by the same CA (`client.crt`, `client.key`).
 fn make_certificates(dir: &std::path::Path) -> TlsFiles {
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    let client_key = KeyPair::generate().unwrap();
+    let mut client_params = CertificateParams::new(vec!["tidings-client".to_owned()]).unwrap();
+    // A subject of its own: one equal to the CA's (rcgen's default) reads as self-signed.
+    client_params.distinguished_name = DistinguishedName::new();
+    client_params
+        .distinguished_name
+        .push(DnType::CommonName, "tidings-client");
+    let client_cert = client_params.signed_by(&client_key, &ca).unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("client.crt"), client_cert.pem()).unwrap();
+    std::fs::write(dir.join("client.key"), client_key.serialize_pem()).unwrap();
     let server_key = KeyPair::generate().unwrap();
     let server_params =
         CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()]).unwrap();
@@ -63,6 +78,52 @@ async fn rediss_with_a_private_ca_emits_subscribes_and_reads_history() {
         .await
         .err()
         .expect("missing CA file");
+    assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mutual_tls_presents_the_client_certificate() {
+    let dir = std::env::temp_dir().join(format!("tidings-mtls-{}", std::process::id()));
+    let files = make_certificates(&dir);
+    let server = RedisServer::start_mutual_tls(files.clone());
+    let url = server.url().replace("localhost", "127.0.0.1");
+    let bus = Bus::builder(&url)
+        .tls_ca_cert(&files.ca)
+        .tls_client_cert(dir.join("client.crt"))
+        .tls_client_key(dir.join("client.key"))
+        .build()
+        .await
+        .unwrap();
+    let mut subscription = bus.subscribe("mutual.*").await.unwrap();
+    let id = bus.emit("mutual.hello", json!(1)).await.unwrap();
+    assert_eq!(next(&mut subscription).await.id, id);
+
+    // The same server refuses a client without a certificate: a connection error, not a hang.
+    let err = Bus::builder(&url)
+        .tls_ca_cert(&files.ca)
+        .build()
+        .await
+        .err()
+        .expect("no client certificate");
+    assert_eq!(err.kind(), ErrorKind::Connection, "{err}");
+    // A certificate without its key is a configuration error, before anything connects.
+    let err = Bus::builder(&url)
+        .tls_client_cert(dir.join("client.crt"))
+        .build()
+        .await
+        .err()
+        .expect("a certificate without a key");
+    assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+    let err = Bus::builder(&url)
+        .tls_ca_cert(&files.ca)
+        .tls_client_cert(dir.join("client.crt"))
+        .tls_client_key(dir.join("missing.key"))
+        .build()
+        .await
+        .err()
+        .expect("a missing key file");
     assert_eq!(err.kind(), ErrorKind::Config, "{err}");
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);

@@ -15,6 +15,8 @@ pub struct RedisServer {
     dir: PathBuf,
     persistent: bool,
     tls: Option<TlsFiles>,
+    /// With `tls`: clients must present a certificate signed by the CA (mutual TLS).
+    client_certificates: bool,
 }
 
 /// PEM files for a TLS-only server.
@@ -53,15 +55,25 @@ impl RedisServer {
 
     /// Starts a server with the given persistence.
     pub fn start_with(persistence: Persistence) -> RedisServer {
-        RedisServer::start_configured(persistence, None)
+        RedisServer::start_configured(persistence, None, false)
     }
 
     /// Starts a server that only speaks TLS (clients need not present certificates).
     pub fn start_tls(files: TlsFiles) -> RedisServer {
-        RedisServer::start_configured(Persistence::None, Some(files))
+        RedisServer::start_configured(Persistence::None, Some(files), false)
     }
 
-    fn start_configured(persistence: Persistence, tls: Option<TlsFiles>) -> RedisServer {
+    /// Starts a server that only speaks TLS and only to clients that present a certificate
+    /// signed by `files.ca` (mutual TLS).
+    pub fn start_mutual_tls(files: TlsFiles) -> RedisServer {
+        RedisServer::start_configured(Persistence::None, Some(files), true)
+    }
+
+    fn start_configured(
+        persistence: Persistence,
+        tls: Option<TlsFiles>,
+        client_certificates: bool,
+    ) -> RedisServer {
         let port = free_port();
         let dir = std::env::temp_dir().join(format!("tidings-redis-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("a temporary directory");
@@ -71,6 +83,7 @@ impl RedisServer {
             dir,
             persistent: persistence == Persistence::AppendOnly,
             tls,
+            client_certificates,
         };
         server.launch();
         server
@@ -89,7 +102,12 @@ impl RedisServer {
                 .arg(&files.key)
                 .arg("--tls-ca-cert-file")
                 .arg(&files.ca)
-                .args(["--tls-auth-clients", "no"]),
+                .arg("--tls-auth-clients")
+                .arg(if self.client_certificates {
+                    "yes"
+                } else {
+                    "no"
+                }),
         };
         command
             .args(["--bind", "127.0.0.1", "--save", "", "--daemonize", "no"])

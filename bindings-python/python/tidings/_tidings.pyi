@@ -86,16 +86,19 @@ class Event:
     def __hash__(self) -> int: ...
 
 class RetryPolicy:
-    """How failed emits are retried: `attempts` tries in all, waits from `base` to `cap` seconds."""
-    def __init__(self, attempts: Optional[int] = None, base: Optional[float] = None, cap: Optional[float] = None) -> None: ...
+    """How failed emits are retried: `attempts` tries in all, waits from `base_delay` doubling to
+    `max_delay` seconds, for at most `budget` seconds in all (0: no limit but the attempts)."""
+    def __init__(self, attempts: Optional[int] = None, base_delay: Optional[float] = None, max_delay: Optional[float] = None, budget: Optional[float] = None) -> None: ...
     @staticmethod
     def none() -> RetryPolicy: ...
     @property
     def attempts(self) -> int: ...
     @property
-    def base(self) -> float: ...
+    def base_delay(self) -> float: ...
     @property
-    def cap(self) -> float: ...
+    def max_delay(self) -> float: ...
+    @property
+    def budget(self) -> Optional[float]: ...
 
 # ---- subscriptions --------------------------------------------------------------------------
 
@@ -210,7 +213,7 @@ def connect(
     *,
     namespace: Optional[str] = None,
     source: Optional[str] = None,
-    retry: Optional[RetryPolicy] = None,
+    retry: Optional[Union[RetryPolicy, Dict[str, float]]] = None,
     max_event_size: Optional[int] = None,
     connect_timeout: Optional[float] = None,
     response_timeout: Optional[float] = None,
@@ -218,6 +221,10 @@ def connect(
     poll_interval: Optional[float] = None,
     discover_streams: Optional[bool] = None,
     dead_letter_path: Optional[Union[str, PathLike[str]]] = None,
+    dead_letter_capacity: Optional[int] = None,
+    tls_ca_cert: Optional[Union[str, PathLike[str]]] = None,
+    tls_client_cert: Optional[Union[str, PathLike[str]]] = None,
+    tls_client_key: Optional[Union[str, PathLike[str]]] = None,
     low_latency: Optional[bool] = None,
 ) -> Awaitable[Bus]: ...
 def connect_sync(
@@ -225,7 +232,7 @@ def connect_sync(
     *,
     namespace: Optional[str] = None,
     source: Optional[str] = None,
-    retry: Optional[RetryPolicy] = None,
+    retry: Optional[Union[RetryPolicy, Dict[str, float]]] = None,
     max_event_size: Optional[int] = None,
     connect_timeout: Optional[float] = None,
     response_timeout: Optional[float] = None,
@@ -233,8 +240,13 @@ def connect_sync(
     poll_interval: Optional[float] = None,
     discover_streams: Optional[bool] = None,
     dead_letter_path: Optional[Union[str, PathLike[str]]] = None,
+    dead_letter_capacity: Optional[int] = None,
+    tls_ca_cert: Optional[Union[str, PathLike[str]]] = None,
+    tls_client_cert: Optional[Union[str, PathLike[str]]] = None,
+    tls_client_key: Optional[Union[str, PathLike[str]]] = None,
     low_latency: Optional[bool] = None,
 ) -> SyncBus: ...
+def _connect_option_names() -> List[str]: ...
 def validate_type(type: str) -> None: ...
 def validate_pattern(pattern: str) -> None: ...
 def pattern_matches(pattern: str, type: str) -> bool: ...

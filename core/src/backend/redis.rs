@@ -18,22 +18,32 @@ use std::sync::Mutex;
 use std::time::Duration;
 use tokio::sync::OnceCell;
 
-/// A redis-rs client for `url`, with the configured CA for `rediss://`.
+/// A redis-rs client for `url`, with the configured CA and client certificate for `rediss://`.
 fn open_client(url: &str, config: &Config) -> std::result::Result<redis::Client, String> {
     // rustls needs a process-wide crypto provider; a second install is a harmless no-op.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    match &config.tls_ca_cert {
-        None => redis::Client::open(url).map_err(|err| err.to_string()),
-        Some(path) => {
-            let root_cert = std::fs::read(path)
-                .map_err(|err| format!("cannot read CA certificate {}: {err}", path.display()))?;
-            let certificates = redis::TlsCertificates {
-                client_tls: None,
-                root_cert: Some(root_cert),
-            };
-            redis::Client::build_with_tls(url, certificates).map_err(|err| err.to_string())
-        }
+    let read = |path: &std::path::Path, what: &str| {
+        std::fs::read(path).map_err(|err| format!("cannot read {what} {}: {err}", path.display()))
+    };
+    let root_cert = match &config.tls_ca_cert {
+        Some(path) => Some(read(path, "CA certificate")?),
+        None => None,
+    };
+    let client_tls = match (&config.tls_client_cert, &config.tls_client_key) {
+        (Some(cert), Some(key)) => Some(redis::ClientTlsConfig {
+            client_cert: read(cert, "client certificate")?,
+            client_key: read(key, "client key")?,
+        }),
+        _ => None,
+    };
+    if root_cert.is_none() && client_tls.is_none() {
+        return redis::Client::open(url).map_err(|err| err.to_string());
     }
+    let certificates = redis::TlsCertificates {
+        client_tls,
+        root_cert,
+    };
+    redis::Client::build_with_tls(url, certificates).map_err(|err| err.to_string())
 }
 
 pub(crate) struct RedisBackend {

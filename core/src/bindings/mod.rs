@@ -1,5 +1,6 @@
 //! What the Python, Node and C bindings need beyond the user-facing API, kept apart from it:
-//! an emit queue for callers on threads outside the runtime, the runtime thread they run the
+//! the connect options' schema and reading host values into it, an emit queue for callers on
+//! threads outside the runtime, the runtime thread they run the
 //! core on, Server-Sent Events framing, and counting a subscriber callback that raised. A
 //! binding converts and adapts; everything it would otherwise decide lives here, once.
 
@@ -7,6 +8,9 @@ mod emit_queue;
 mod runtime;
 mod sse;
 
+pub use crate::connect_options::{
+    host_name, ConnectOptions, Kind, OptionSpec, Style, CONNECT_OPTIONS, RETRY_OPTIONS,
+};
 pub use emit_queue::{EmitQueue, Settle};
 pub use runtime::start_background_runtime;
 pub use sse::{sse_frame, sse_heartbeat, sse_prelude, SSE_RETRY_MS};
