@@ -270,9 +270,9 @@ pub(crate) fn connect(
         Some(url) if !is_absent(&url) => string(url, "url", ErrorKind::Config)?,
         _ => "memory://".to_owned(),
     };
-    let mut connect = ConnectOptions::new(&url, Style::Node);
+    let mut connect = ConnectOptions::new(Style::Node);
     let Some(options) = options.filter(|options| !is_absent(options)) else {
-        return Ok(connect.into_builder());
+        return Ok(connect.into_builder(&url));
     };
     let what = "connect options";
     if options.get_type().ok() != Some(ValueType::Object) || options.is_array().unwrap_or(false) {
@@ -292,7 +292,7 @@ pub(crate) fn connect(
         let name = format!("connect option `{key}`");
         connect.set(&key, json::to_value(env, value, &name, ErrorKind::Config)?)?;
     }
-    Ok(connect.into_builder())
+    Ok(connect.into_builder(&url))
 }
 
 /// The option names `connect` takes, from the core's schema (for tests and tools).

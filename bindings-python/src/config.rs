@@ -130,7 +130,7 @@ fn option_value(value: &Bound<'_, PyAny>) -> PyResult<Value> {
 /// The core builder for `url` with the keyword arguments of `connect()`; `None` leaves an
 /// option's default.
 pub(crate) fn builder(url: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<BusBuilder> {
-    let mut connect = ConnectOptions::new(url, Style::Python);
+    let mut connect = ConnectOptions::new(Style::Python);
     for (name, value) in options.into_iter().flat_map(|options| options.iter()) {
         if value.is_none() {
             continue;
@@ -140,7 +140,7 @@ pub(crate) fn builder(url: &str, options: Option<&Bound<'_, PyDict>>) -> PyResul
             .set(&name, option_value(&value)?)
             .map_err(to_py_err)?;
     }
-    Ok(connect.into_builder())
+    Ok(connect.into_builder(url))
 }
 
 /// The names `connect()` takes, from the core's schema (for tests and tools).

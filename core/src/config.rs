@@ -128,6 +128,11 @@ impl BusBuilder {
         }
     }
 
+    /// The backend URL (for builders made before the URL was known).
+    pub(crate) fn url(mut self, url: &str) -> BusBuilder {
+        url.clone_into(&mut self.url);
+        self
+    }
     /// Prefixes every key and channel with `<namespace>:` (none by default).
     pub fn namespace(mut self, namespace: impl Into<String>) -> BusBuilder {
         self.namespace = Some(namespace.into());

@@ -152,11 +152,11 @@ pub struct ConnectOptions {
 }
 
 impl ConnectOptions {
-    /// No options yet: the defaults, for `url`.
-    pub fn new(url: &str, style: Style) -> ConnectOptions {
+    /// No options yet: the defaults.
+    pub fn new(style: Style) -> ConnectOptions {
         ConnectOptions {
             style,
-            builder: BusBuilder::new(url),
+            builder: BusBuilder::new(""),
         }
     }
 
@@ -222,7 +222,7 @@ impl ConnectOptions {
 
     /// A retry policy read on its own (Python's `RetryPolicy(…)`), from the defaults.
     pub fn retry_policy(style: Style, fields: Map<String, Value>) -> Result<RetryPolicy> {
-        let options = ConnectOptions::new("memory://", style);
+        let options = ConnectOptions::new(style);
         let policy = options.retry(RetryPolicy::default(), Value::Object(fields))?;
         policy.validate()?;
         Ok(policy)
@@ -242,9 +242,9 @@ impl ConnectOptions {
         }
     }
 
-    /// The builder with every option set (checked when it builds).
-    pub fn into_builder(self) -> BusBuilder {
-        self.builder
+    /// A builder for `url` with every option set (checked when it builds).
+    pub fn into_builder(self, url: &str) -> BusBuilder {
+        self.builder.url(url)
     }
 }
 
@@ -336,7 +336,7 @@ mod tests {
         for style in [Style::Python, Style::Node, Style::C] {
             for spec in CONNECT_OPTIONS {
                 let name = host_name(spec, style);
-                let mut options = ConnectOptions::new("memory://", style);
+                let mut options = ConnectOptions::new(style);
                 options.set(&name, sample(spec.kind, style)).unwrap();
                 let bad = if spec.kind == Kind::Flag {
                     json!(1)
@@ -347,7 +347,7 @@ mod tests {
                 assert_eq!(err.kind(), ErrorKind::Config, "{name}");
                 assert!(err.message().contains(&name), "{err}");
             }
-            let err = ConnectOptions::new("memory://", style)
+            let err = ConnectOptions::new(style)
                 .set("no_such_option", json!(1))
                 .unwrap_err();
             assert_eq!(err.kind(), ErrorKind::Config);
@@ -356,7 +356,7 @@ mod tests {
 
     #[test]
     fn values_reach_the_builder_in_each_unit() {
-        let mut python = ConnectOptions::new("memory://", Style::Python);
+        let mut python = ConnectOptions::new(Style::Python);
         python.set("connect_timeout", json!(1.5)).unwrap();
         python
             .set(
@@ -365,20 +365,20 @@ mod tests {
             )
             .unwrap();
         python.set("poll_interval", json!(0)).unwrap();
-        let config = python.into_builder().into_config().unwrap();
+        let config = python.into_builder("memory://").into_config().unwrap();
         assert_eq!(config.connect_timeout, Duration::from_millis(1500));
         assert_eq!(config.retry.attempts, 3);
         assert_eq!(config.retry.cap, Duration::from_millis(500));
         assert_eq!(config.retry.budget, None, "0: no budget");
         assert_eq!(config.poll_interval, None, "0: no polling");
-        let mut node = ConnectOptions::new("memory://", Style::Node);
+        let mut node = ConnectOptions::new(Style::Node);
         node.set("connectTimeoutMs", json!(1500)).unwrap();
         node.set("retry", json!({"baseDelayMs": 20})).unwrap();
-        let config = node.into_builder().into_config().unwrap();
+        let config = node.into_builder("memory://").into_config().unwrap();
         assert_eq!(config.connect_timeout, Duration::from_millis(1500));
         assert_eq!(config.retry.base, Duration::from_millis(20));
         assert_eq!(config.retry.attempts, RetryPolicy::default().attempts);
-        let err = ConnectOptions::new("memory://", Style::Node)
+        let err = ConnectOptions::new(Style::Node)
             .set("connectTimeoutMs", json!(1.5))
             .unwrap_err();
         assert!(err.message().contains("whole number"), "{err}");
