@@ -14,9 +14,9 @@ use crate::group_commit::{GroupCommit, Reply};
 use crate::history::{self, HistoryQuery};
 use crate::metrics::MetricsSnapshot;
 use crate::outgoing::{Appended, Outgoing};
+use crate::position::ms_to_system_time;
 use crate::shared::Shared;
 use crate::subscription::{self, SubscribeOptions, Subscription};
-use serde_json::Value;
 use std::sync::Arc;
 use tokio::runtime::Handle;
 
@@ -64,7 +64,8 @@ impl Bus {
         &self.shared
     }
 
-    /// Emits an event and returns its id. `data` is a [`Value`] or [`EventData`] (JSON text).
+    /// Emits an event and returns its id. `data` is a [`serde_json::Value`] or [`EventData`]
+    /// (JSON text).
     pub async fn emit(&self, event_type: &str, data: impl Into<EventData>) -> Result<String> {
         self.emit_with(event_type, data, EmitOptions::default())
             .await
@@ -85,15 +86,22 @@ impl Bus {
     pub async fn emit_event(
         &self,
         event_type: &str,
-        data: Value,
+        data: impl Into<EventData>,
         options: EmitOptions,
     ) -> Result<Event> {
-        self.shared.check_open()?;
-        let config = &self.shared.config;
-        let mut event = Event::outgoing(event_type, data, options, &config.source);
-        let outgoing = Outgoing::of_event(&event, config.max_event_size)?;
-        event.position = Some(self.append(outgoing).await?.position);
-        Ok(event)
+        let data = data.into();
+        let outgoing = self.shared.prepare(event_type, &data, &options)?;
+        let time = ms_to_system_time(outgoing.time_ms);
+        let appended = self.append(outgoing).await?;
+        Ok(Event::emitted(
+            appended.id,
+            appended.position,
+            event_type,
+            time,
+            data.into_value(),
+            options,
+            self.source(),
+        ))
     }
 
     /// Appends one checked event through the group commit.

@@ -141,17 +141,20 @@ pub(crate) fn new_event_id() -> String {
 }
 
 impl Event {
-    /// A new event to emit: fresh UUIDv7 id, the current time, and no position yet.
-    pub(crate) fn outgoing(
+    /// An event as it was emitted and appended.
+    pub(crate) fn emitted(
+        id: String,
+        position: Position,
         event_type: &str,
+        time: SystemTime,
         data: Value,
         options: EmitOptions,
         source: &str,
     ) -> Event {
         Event {
-            id: new_event_id(),
+            id,
             event_type: event_type.to_owned(),
-            time: SystemTime::now(),
+            time,
             source: source.to_owned(),
             subject: options.subject,
             data,
@@ -159,7 +162,7 @@ impl Event {
             version: options
                 .version
                 .unwrap_or_else(|| DEFAULT_VERSION.to_owned()),
-            position: None,
+            position: Some(position),
         }
     }
 
@@ -301,15 +304,29 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// An event as if just emitted, at position 0-1.
+    fn outgoing(event_type: &str, data: Value, options: EmitOptions) -> Event {
+        let (id, time) = (new_event_id(), SystemTime::now());
+        Event::emitted(
+            id,
+            Position::new(0, 1),
+            event_type,
+            time,
+            data,
+            options,
+            "svc",
+        )
+    }
+
     #[test]
-    fn outgoing_round_trips_through_json() {
+    fn emitted_events_round_trip_through_json() {
         let mut metadata = Map::new();
         metadata.insert("ip".into(), json!("192.168.1.1"));
         let options = EmitOptions::new()
             .subject("user-123")
             .metadata(metadata)
             .version("2");
-        let event = Event::outgoing("user.login", json!({"userId": 123}), options, "svc");
+        let event = outgoing("user.login", json!({"userId": 123}), options);
         let json = event.to_json();
         let back = Event::from_json(&json, Some(Position::new(5, 0))).unwrap();
         assert_eq!(back.id, event.id);
@@ -325,9 +342,9 @@ mod tests {
 
     #[test]
     fn a_json_array_of_events_holds_each_envelope_with_its_position() {
-        let mut first = Event::outgoing("a.b", json!({"n": 1}), EmitOptions::new(), "svc");
+        let mut first = outgoing("a.b", json!({"n": 1}), EmitOptions::new());
         first.position = Some(Position::new(5, 0));
-        let mut second = Event::outgoing("a.c", json!([2]), EmitOptions::new(), "svc");
+        let mut second = outgoing("a.c", json!([2]), EmitOptions::new());
         second.position = Some(Position::new(6, 1));
         let events = [first, second];
         let array = Event::json_array_with_positions(&events);
@@ -342,15 +359,15 @@ mod tests {
 
     #[test]
     fn emitted_ids_have_the_documented_length() {
-        let event = Event::outgoing("a", json!(null), EmitOptions::new(), "svc");
+        let event = outgoing("a", json!(null), EmitOptions::new());
         assert_eq!(event.id.len(), EVENT_ID_LEN);
         assert_eq!(EVENT_ID_LEN, 36);
     }
 
     #[test]
-    fn reads_the_seed_shape() {
-        let seed = r#"{"id":"1723890000000-0.42","type":"user.login","timestamp":1723890000000,"data":{"userId":1},"metadata":{"ip":"1.2.3.4"}}"#;
-        let event = Event::from_json(seed, None).unwrap();
+    fn reads_the_legacy_shape() {
+        let legacy = r#"{"id":"1723890000000-0.42","type":"user.login","timestamp":1723890000000,"data":{"userId":1},"metadata":{"ip":"1.2.3.4"}}"#;
+        let event = Event::from_json(legacy, None).unwrap();
         assert_eq!(event.id, "1723890000000-0.42");
         assert_eq!(event.time_millis(), 1_723_890_000_000);
         assert_eq!(event.source, UNKNOWN_SOURCE);

@@ -14,10 +14,14 @@ use serde_json::{Map, Value};
 /// of the event, Rust included, can parse it. A behaviour test reads data this deep back.
 pub const MAX_DATA_DEPTH: usize = 126;
 
-/// The data of an event being emitted. Build it from a [`Value`] (`.into()`) or from JSON text
-/// ([`EventData::from_json`]).
+/// The data of an event being emitted. Build it from a [`Value`] (`.into()`, checked when it is
+/// emitted) or from JSON text ([`EventData::from_json`], checked here): either way no data the
+/// core has not checked reaches an envelope.
 #[derive(Debug, Clone)]
-pub enum EventData {
+pub struct EventData(Repr);
+
+#[derive(Debug, Clone)]
+enum Repr {
     /// A JSON value, written compactly.
     Value(Value),
     /// JSON text, checked and compact, copied into the envelope as it is.
@@ -47,18 +51,28 @@ impl EventData {
             )));
         }
         if !shape.spaced {
-            return Ok(EventData::Json(raw));
+            return Ok(EventData(Repr::Json(raw)));
         }
         let compact = RawValue::from_string(compact(raw.get()))
             .expect("valid JSON stays valid without the whitespace between its tokens");
-        Ok(EventData::Json(compact))
+        Ok(EventData(Repr::Json(compact)))
     }
 
     /// The data as the envelope writer takes it.
     pub(crate) fn as_data_ref(&self) -> DataRef<'_> {
-        match self {
-            EventData::Value(value) => DataRef::Value(value),
-            EventData::Json(raw) => DataRef::Text(raw.get()),
+        match &self.0 {
+            Repr::Value(value) => DataRef::Value(value),
+            Repr::Json(raw) => DataRef::Text(raw.get()),
+        }
+    }
+
+    /// The data as a JSON value (text is parsed: it was checked to be readable).
+    pub fn into_value(self) -> Value {
+        match self.0 {
+            Repr::Value(value) => value,
+            Repr::Json(raw) => {
+                serde_json::from_str(raw.get()).expect("checked JSON text reads as a value")
+            }
         }
     }
 }
@@ -85,16 +99,16 @@ pub(crate) fn check_metadata(metadata: &Map<String, Value>) -> Result<()> {
 
 impl From<Value> for EventData {
     fn from(value: Value) -> EventData {
-        EventData::Value(value)
+        EventData(Repr::Value(value))
     }
 }
 
 /// Values are equal to values, texts to the same text.
 impl PartialEq for EventData {
     fn eq(&self, other: &EventData) -> bool {
-        match (self, other) {
-            (EventData::Value(a), EventData::Value(b)) => a == b,
-            (EventData::Json(a), EventData::Json(b)) => a.get() == b.get(),
+        match (&self.0, &other.0) {
+            (Repr::Value(a), Repr::Value(b)) => a == b,
+            (Repr::Json(a), Repr::Json(b)) => a.get() == b.get(),
             _ => false,
         }
     }

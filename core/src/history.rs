@@ -41,13 +41,13 @@ impl FromStr for Order {
 #[must_use]
 pub struct HistoryQuery {
     /// The most events returned (default 100).
-    pub limit: usize,
+    pub(crate) limit: usize,
     /// Only events at or after this time, or after this position.
-    pub since: Option<Bound>,
+    pub(crate) since: Option<Bound>,
     /// Only events before this time, or before this position.
-    pub until: Option<Bound>,
+    pub(crate) until: Option<Bound>,
     /// Which end to read from.
-    pub order: Order,
+    pub(crate) order: Order,
 }
 
 impl Default for HistoryQuery {
@@ -117,9 +117,9 @@ pub(crate) async fn read(
     let mut events = Vec::new();
     for (_, item) in merge_whole(streams, newest_first) {
         match item.event {
-            Some(event) if events.len() < query.limit => events.push(event),
-            Some(_) => break,
-            None => shared.metrics.invalid_entry(),
+            Ok(event) if events.len() < query.limit => events.push(event),
+            Ok(_) => break,
+            Err(_) => shared.metrics.invalid_entry(),
         }
     }
     Ok(events)

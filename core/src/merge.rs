@@ -7,27 +7,28 @@
 
 use crate::backend::RawEntry;
 use crate::envelope::Event;
-use crate::error::Error;
+use crate::error::{Error, Result};
 use crate::position::Position;
 use std::collections::VecDeque;
 
-/// A stream entry after decoding: an event, or an invalid entry still holding its place.
+/// A stream entry after decoding: an event, or why an entry could not be read (it still holds
+/// its place in the order).
 pub(crate) struct Item {
     pub position: Position,
-    pub event: Option<Event>,
+    pub event: Result<Event>,
 }
 
 impl Item {
     pub(crate) fn decode(entry: RawEntry) -> Item {
+        let position = entry.position;
         let event = entry
             .payload
-            .ok_or_else(|| Error::invalid_data("stream entry has no `event` field"))
-            .and_then(|payload| Event::from_json(&payload, Some(entry.position)))
-            .ok();
-        Item {
-            position: entry.position,
-            event,
-        }
+            .ok_or_else(|| Error::invalid_data("the entry has no `event` field"))
+            .and_then(|payload| Event::from_json(&payload, Some(position)))
+            .map_err(|err| {
+                Error::invalid_data(format!("stream entry {position}: {}", err.message()))
+            });
+        Item { position, event }
     }
 
     fn order_key(&self) -> (u64, &str) {

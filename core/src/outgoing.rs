@@ -2,7 +2,7 @@
 //! dead-lettering need to know of it. Emits make one straight from their parts (type, data as
 //! a value or as text, options), checking everything an emit checks before anything is sent.
 
-use crate::envelope::{new_event_id, EmitOptions, Event, DEFAULT_VERSION};
+use crate::envelope::{new_event_id, EmitOptions, DEFAULT_VERSION};
 use crate::envelope_writer::{write_envelope, DataRef, EnvelopeFields};
 use crate::error::{Error, Result};
 use crate::event_data::{check_metadata, check_value, EventData};
@@ -54,16 +54,6 @@ impl Outgoing {
             event_type: event_type.to_owned(),
             time_ms: system_time_ms(time),
             payload,
-        })
-    }
-
-    /// The outgoing form of a whole event (`Bus::emit_event`), checked as `prepare` checks.
-    pub(crate) fn of_event(event: &Event, max_event_size: usize) -> Result<Outgoing> {
-        Ok(Outgoing {
-            payload: checked_envelope(&event.envelope_fields(false), max_event_size)?,
-            id: event.id.clone(),
-            event_type: event.event_type.clone(),
-            time_ms: event.time_millis(),
         })
     }
 }

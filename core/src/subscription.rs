@@ -25,9 +25,10 @@ use tokio::sync::mpsc;
 #[must_use]
 pub struct SubscribeOptions {
     /// Where to start (default: live).
-    pub from: Start,
-    /// The most events read from the backend, and handed over, at once (default 512).
-    pub batch_size: usize,
+    from: Start,
+    /// The most events read from the backend, and handed over, at once (default 512; never 0,
+    /// which would read nothing forever).
+    batch_size: usize,
 }
 
 impl Default for SubscribeOptions {
@@ -58,9 +59,14 @@ impl SubscribeOptions {
 
 /// A live subscription: a `Stream` of events (also readable in batches). Dropping it
 /// unsubscribes; it ends when the bus closes.
+///
+/// An `Err` item is about one stream entry, never the end: an entry no reader can decode
+/// (written by other code) comes as an `InvalidData` error naming its position, in its place,
+/// and delivery goes on after it. `next_event` and `next_batch` skip such entries (the bus's
+/// metrics count them).
 pub struct Subscription {
-    batches: mpsc::Receiver<Vec<Event>>,
-    pending: VecDeque<Event>,
+    batches: mpsc::Receiver<Vec<Result<Event>>>,
+    pending: VecDeque<Result<Event>>,
     pattern: Pattern,
 }
 
@@ -70,20 +76,31 @@ impl Subscription {
         self.pattern.as_str()
     }
 
-    /// The next batch of events in delivery order; `None` once the bus is closed.
+    /// The next batch of events in delivery order (entries that cannot be decoded left out);
+    /// `None` once the bus is closed.
     pub async fn next_batch(&mut self) -> Option<Vec<Event>> {
-        if !self.pending.is_empty() {
-            return Some(self.pending.drain(..).collect());
+        loop {
+            let batch: Vec<Event> = if self.pending.is_empty() {
+                self.batches.recv().await?.into_iter().flatten().collect()
+            } else {
+                self.pending.drain(..).flatten().collect()
+            };
+            if !batch.is_empty() {
+                return Some(batch);
+            }
         }
-        self.batches.recv().await
     }
 
-    /// The next event; `None` once the bus is closed.
+    /// The next event (entries that cannot be decoded skipped); `None` once the bus is closed.
     pub async fn next_event(&mut self) -> Option<Event> {
-        if self.pending.is_empty() {
-            self.pending.extend(self.batches.recv().await?);
+        loop {
+            if self.pending.is_empty() {
+                self.pending.extend(self.batches.recv().await?);
+            }
+            if let Some(Ok(event)) = self.pending.pop_front() {
+                return Some(event);
+            }
         }
-        self.pending.pop_front()
     }
 }
 
@@ -92,8 +109,8 @@ impl Stream for Subscription {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Event>>> {
         loop {
-            if let Some(event) = self.pending.pop_front() {
-                return Poll::Ready(Some(Ok(event)));
+            if let Some(item) = self.pending.pop_front() {
+                return Poll::Ready(Some(item));
             }
             match self.batches.poll_recv(cx) {
                 Poll::Ready(Some(batch)) => self.pending.extend(batch),
@@ -161,7 +178,7 @@ struct Follower {
     /// Where a stream first seen after establishment is read from.
     after_for_new_streams: Position,
     batch_size: usize,
-    sender: mpsc::Sender<Vec<Event>>,
+    sender: mpsc::Sender<Vec<Result<Event>>>,
 }
 
 impl Follower {
@@ -314,12 +331,15 @@ impl Follower {
         let mut latencies: HashMap<String, Vec<Duration>> = HashMap::new();
         for (event_type, item) in items {
             match item.event {
-                Some(event) => {
+                Ok(event) => {
                     let latency = now.duration_since(event.time).unwrap_or_default();
                     latencies.entry(event_type).or_default().push(latency);
-                    events.push(event);
+                    events.push(Ok(event));
                 }
-                None => self.bus.metrics.invalid_entry(),
+                Err(err) => {
+                    self.bus.metrics.invalid_entry();
+                    events.push(Err(err));
+                }
             }
         }
         for (event_type, latencies) in &latencies {
@@ -329,5 +349,26 @@ impl Follower {
             return Ok(());
         }
         self.sender.send(events).await.map_err(|_| Stopped)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bus::Bus;
+    use serde_json::json;
+
+    /// A batch size of 0 would read nothing forever; the builder makes it 1.
+    #[tokio::test]
+    async fn a_zero_batch_size_still_delivers() {
+        let bus = Bus::connect("memory://").await.unwrap();
+        let id = bus.emit("zero.batch", json!(1)).await.unwrap();
+        let options = SubscribeOptions::new().from(Start::Beginning).batch_size(0);
+        let mut subscription = bus.subscribe_with("zero.*", options).await.unwrap();
+        let event = tokio::time::timeout(Duration::from_secs(10), subscription.next_event())
+            .await
+            .expect("delivered, not stuck")
+            .unwrap();
+        assert_eq!(event.id, id);
     }
 }

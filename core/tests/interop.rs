@@ -1,5 +1,5 @@
-//! Interoperability with other writers and readers of the same Redis: events in the seed's own
-//! shape (written as its ioredis `PersistentEventSystem` does: XADD only, no PUBLISH), what
+//! Interoperability with other writers and readers of the same Redis: events in the legacy
+//! shape (written as an ioredis `PersistentEventSystem` does: XADD only, no PUBLISH), what
 //! tidings stores as others read it, entries that are not events at all, and a property test
 //! that the pattern matcher selects exactly what Redis `PSUBSCRIBE` selects.
 
@@ -18,7 +18,7 @@ fn raw_connection(harness: &Harness) -> redis::Connection {
         .unwrap()
 }
 
-/// The `event` field of every entry of `stream`, read the seed's way (XRANGE).
+/// The `event` field of every entry of `stream`, read the legacy way (XRANGE).
 fn stored_envelopes(harness: &Harness, stream: &str) -> Vec<String> {
     let entries: redis::Value = redis::cmd("XRANGE")
         .arg(stream)
@@ -45,7 +45,7 @@ fn stored_envelopes(harness: &Harness, stream: &str) -> Vec<String> {
         .collect()
 }
 
-fn seed_emit(
+fn legacy_emit(
     connection: &mut redis::Connection,
     event_type: &str,
     id: &str,
@@ -63,11 +63,11 @@ fn seed_emit(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn seed_written_events_reach_history_replay_and_live_subscribers() {
+async fn legacy_events_reach_history_replay_and_live_subscribers() {
     let harness = Harness::redis();
-    let mut seed = raw_connection(&harness);
-    seed_emit(
-        &mut seed,
+    let mut legacy = raw_connection(&harness);
+    legacy_emit(
+        &mut legacy,
         "user.login",
         "1723890000000-0.1",
         json!({"userId": 1}),
@@ -90,9 +90,9 @@ async fn seed_written_events_reach_history_replay_and_live_subscribers() {
         .await
         .unwrap();
     assert_eq!(next(&mut replay).await.id, "1723890000000-0.1");
-    // The seed never publishes: its live events arrive through the subscription's polling.
-    seed_emit(
-        &mut seed,
+    // The legacy writer never publishes: its live events arrive through the subscription's polling.
+    legacy_emit(
+        &mut legacy,
         "user.login",
         "1723890000000-0.2",
         json!({"userId": 2}),
@@ -101,11 +101,16 @@ async fn seed_written_events_reach_history_replay_and_live_subscribers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn wildcard_patterns_find_seed_streams_when_discovery_is_on() {
+async fn wildcard_patterns_find_legacy_streams_when_discovery_is_on() {
     let harness = Harness::redis();
-    let mut seed = raw_connection(&harness);
-    seed_emit(&mut seed, "user.login", "seed-1", json!({"userId": 1}));
-    seed_emit(&mut seed, "order.placed", "seed-2", json!({"orderId": 2}));
+    let mut legacy = raw_connection(&harness);
+    legacy_emit(&mut legacy, "user.login", "legacy-1", json!({"userId": 1}));
+    legacy_emit(
+        &mut legacy,
+        "order.placed",
+        "legacy-2",
+        json!({"orderId": 2}),
+    );
     let plain = harness.bus().await;
     assert!(
         plain
@@ -127,7 +132,7 @@ async fn wildcard_patterns_find_seed_streams_when_discovery_is_on() {
         .unwrap();
     assert_eq!(
         found.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
-        ["seed-1"]
+        ["legacy-1"]
     );
     let registered = plain.history("user.*", HistoryQuery::new()).await.unwrap();
     assert_eq!(
@@ -138,7 +143,7 @@ async fn wildcard_patterns_find_seed_streams_when_discovery_is_on() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tidings_events_are_readable_the_seed_way() {
+async fn tidings_events_are_readable_the_legacy_way() {
     let harness = Harness::redis();
     let bus = harness.bus().await;
     let id = bus
@@ -199,6 +204,38 @@ async fn entries_that_are_not_events_are_skipped_and_counted() {
         .unwrap();
     assert_eq!(stored.len(), 1);
     assert_eq!(bus.metrics().invalid_entries, 6);
+}
+
+/// As a `Stream`, a subscription hands over an entry it cannot decode as an `InvalidData` error
+/// in its place (naming its position), then goes on with the events after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stream_reports_an_undecodable_entry_and_goes_on() {
+    use futures_util::StreamExt;
+    let harness = Harness::redis();
+    let bus = harness.bus().await;
+    let mut subscription = bus.subscribe("junk.*").await.unwrap();
+    let before = bus.emit("junk.entry", json!("before")).await.unwrap();
+    let position: String = redis::cmd("XADD")
+        .arg("stream:junk.entry")
+        .arg("*")
+        .arg("event")
+        .arg("not json")
+        .query(&mut raw_connection(&harness))
+        .unwrap();
+    let after = bus.emit("junk.entry", json!("after")).await.unwrap();
+    let mut items = Vec::new();
+    while items.len() < 3 {
+        let item = tokio::time::timeout(support::PATIENCE, subscription.next())
+            .await
+            .expect("items arrive")
+            .expect("the subscription goes on");
+        items.push(item);
+    }
+    assert_eq!(items[0].as_ref().unwrap().id, before);
+    let err = items[1].as_ref().unwrap_err();
+    assert_eq!(err.kind(), tidings::ErrorKind::InvalidData);
+    assert!(err.message().contains(&position), "{err}");
+    assert_eq!(items[2].as_ref().unwrap().id, after);
 }
 
 /// Polls the server until `check` holds (server state has no event to await).
