@@ -1,5 +1,5 @@
-// Types of `tidings/testing`: a memory:// bus that remembers what it emitted, with the seed's
-// assertions. Checked by test/types.test.mjs like index.d.ts.
+// Types of `tidings/testing`: a memory:// bus that remembers what it emitted, with the
+// `assertEmitted` / `assertNotEmitted` assertions. Checked by test/types.test.mjs like index.d.ts.
 
 import { Bus, ConnectOptions, Event } from './index.js'
 

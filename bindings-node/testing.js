@@ -1,6 +1,6 @@
 'use strict'
 // tidings/testing: a bus on a private memory:// store that remembers what it emitted, with the
-// seed's assertions (`assertEmitted`, `assertNotEmitted`) for unit tests of code that emits.
+// familiar assertions (`assertEmitted`, `assertNotEmitted`) for unit tests of code that emits.
 // Everything else is the real bus: same validation, same delivery, same history.
 
 const { AssertionError } = require('node:assert')

@@ -56,11 +56,11 @@ pub(crate) fn string(value: Unknown, what: &str, kind: ErrorKind) -> Result<Stri
     utf8(&value).map_err(|e| error::from_engine(kind, what, e))
 }
 
-/// The UTF-8 text of a JavaScript string (the caller has checked that it is one), copied with one Node-API call into a buffer with room
-/// for the longest UTF-8 its length could need (3 bytes per UTF-16 unit); a buffer much too big
-/// is shrunk. napi-rs's own conversion makes two calls, one to measure the UTF-8 and one to copy
-/// it: callgrind, 24,576 emits, the arguments of an emit cost 3.5k instructions that way, 2.5k
-/// this way.
+/// The UTF-8 text of a JavaScript string (the caller has checked that it is one), copied with
+/// one Node-API call into a buffer with room for the longest UTF-8 its length could need (3
+/// bytes per UTF-16 unit); a buffer much too big is shrunk. napi-rs's own conversion makes two
+/// calls, one to measure the UTF-8 and one to copy it, and an emit's arguments are mostly
+/// strings.
 pub(crate) fn utf8(string: &Unknown) -> napi::Result<String> {
     let (env, raw) = (string.value().env, string.raw());
     let mut units = 0;

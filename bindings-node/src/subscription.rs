@@ -1,5 +1,5 @@
 //! The native side of a subscription. It is established in the background so that
-//! `bus.subscribe(pattern, listener)` can return at once, as in the seed; `ready()` resolves once
+//! `bus.subscribe(pattern, listener)` can return at once, as an event emitter's `on` does; `ready()` resolves once
 //! it is. Events come out a batch at a time (the core's `Subscription::next_batch`), one
 //! promise per batch. Closing it, or the JavaScript object being collected, drops the core
 //! subscription, which unsubscribes.

@@ -1,5 +1,5 @@
-// tidings/testing: a private memory:// bus that remembers what it emitted, with the seed's
-// `assertEmitted` / `assertNotEmitted`, used the way the seed's example test uses them.
+// tidings/testing: a private memory:// bus that remembers what it emitted, with the
+// `assertEmitted` / `assertNotEmitted` helpers of an event-system mock, used as a unit test would.
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -17,7 +17,7 @@ class UserService {
   }
 }
 
-test('the seed example: a service emits, the test asserts', async () => {
+test('a service emits, the test asserts', async () => {
   const bus = await createTestBus()
   assert.ok(bus instanceof TestBus && bus instanceof Bus)
   await new UserService(bus).registerUser({ email: 'test@example.com' })

@@ -35,7 +35,7 @@ pub(crate) fn emit_request(
 
 /// The data argument of an emit: None when absent.
 pub(crate) fn emit_data(value: Option<&Bound<'_, PyAny>>) -> PyResult<EventData> {
-    value.map_or(Ok(EventData::Value(Value::Null)), data::to_event_data)
+    value.map_or(Ok(EventData::from(Value::Null)), data::to_event_data)
 }
 
 const EMIT_MANY_KEYS: [&str; 5] = ["type", "data", "subject", "metadata", "version"];

@@ -166,7 +166,7 @@ impl PyEvent {
 }
 
 /// Reads an envelope as the core reads a stream entry (`Event::from_json`): CloudEvents JSON
-/// or the seed's shape. For the shared test vectors and for tools that hold raw entries.
+/// or the legacy shape `{id, type, timestamp, data, metadata}`. For the shared test vectors and for tools that hold raw entries.
 #[pyfunction]
 #[pyo3(signature = (json, position = None))]
 pub(crate) fn _decode_envelope(json: &str, position: Option<&str>) -> PyResult<PyEvent> {

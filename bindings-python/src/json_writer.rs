@@ -1,8 +1,7 @@
 //! Event data of the builtin types written straight to JSON text: `dict` with `str` keys,
 //! `list`, `tuple`, `str`, `int` (64-bit), finite `float`, `bool` and `None`, exactly those
-//! classes. Python's `JSONEncoder` built a `str` per string and joined them, which was most of
-//! `emit_many`'s time on the Python thread (perf: 12% of all samples, about a quarter of the
-//! wall clock). Anything else (subclasses, other key types, bigger ints, NaN, data nested
+//! classes. Python's `JSONEncoder` builds a `str` per string and joins them, which made it most
+//! of `emit_many`'s time on the Python thread. Anything else (subclasses, other key types, bigger ints, NaN, data nested
 //! deeper than the core takes, cycles) makes [`write_json`] give up, and the caller encodes
 //! the value with Python's encoder, so what is accepted and every error stay `json.dumps`'s.
 

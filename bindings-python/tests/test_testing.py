@@ -1,4 +1,4 @@
-"""tidings.testing: a memory bus with the seed's assertion helpers, async and sync."""
+"""tidings.testing: a memory bus with its assertion helpers, async and sync."""
 
 from __future__ import annotations
 

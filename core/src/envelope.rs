@@ -1,6 +1,7 @@
 //! The event and its wire form: a CloudEvents 1.0 JSON envelope stored in field `event` of
-//! `stream:<type>` and published on `events:<type>`. Readers also accept the seed's shape
-//! `{id, type, timestamp, data, metadata}` so streams written by the seed's code stay readable.
+//! `stream:<type>` and published on `events:<type>`. Readers also accept the legacy shape
+//! `{id, type, timestamp, data, metadata}` of the `PersistentEventSystem` layout
+//! (`docs/wire-format.md`), so streams written by such code stay readable.
 
 use crate::envelope_writer::{write_envelope, write_time, DataRef, EnvelopeFields};
 use crate::error::{Error, Result};
@@ -11,9 +12,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::time::SystemTime;
 
-/// The version given to events emitted without one (and to seed events, which carry none).
+/// The version given to events emitted without one (and to legacy events, which carry none).
 pub const DEFAULT_VERSION: &str = "1";
-/// The source given to seed events, which carry none.
+/// The source given to legacy events, which carry none.
 pub const UNKNOWN_SOURCE: &str = "unknown";
 /// The length in bytes of the ids tidings gives the events it emits (hyphenated UUIDv7), so a
 /// caller can size a buffer for an id before emitting.
@@ -123,7 +124,7 @@ fn parse_time(text: &str) -> Option<SystemTime> {
     (ms <= MAX_TIME_MS).then(|| SystemTime::from(parsed))
 }
 
-/// A scalar as text: seed ids and versions may be numbers.
+/// A scalar as text: legacy ids and versions may be numbers.
 fn scalar_text(value: Value) -> Option<String> {
     match value {
         Value::String(text) => Some(text),
@@ -196,8 +197,7 @@ impl Event {
     }
 
     fn envelope_json(&self, with_position: bool) -> String {
-        // Sized up front: growing the buffer as it is written was a sixth of an emit's client
-        // instructions (callgrind).
+        // Sized up front: growing the buffer as it is written costs more than writing it.
         let fields = self.envelope_fields(with_position);
         let mut json = Vec::with_capacity(fields.size_hint());
         write_envelope(&fields, &mut json);
@@ -219,7 +219,7 @@ impl Event {
         }
     }
 
-    /// Reads an envelope: CloudEvents JSON as tidings writes it, or the seed's shape. The
+    /// Reads an envelope: CloudEvents JSON as tidings writes it, or the legacy shape. The
     /// position is the stream entry id it was read at, when there is one; it also stands in
     /// for the time of an event that carries none.
     pub fn from_json(json: &str, position: Option<Position>) -> Result<Event> {

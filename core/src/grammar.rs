@@ -141,7 +141,7 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
-    fn accepts_the_seed_types() {
+    fn accepts_the_usual_types() {
         for ok in [
             "user.login",
             "order.placed",
@@ -191,7 +191,7 @@ mod tests {
     }
 
     #[test]
-    fn patterns_select_what_the_seed_meant() {
+    fn patterns_select_what_users_mean() {
         let user = Pattern::new("user.*").unwrap();
         assert!(user.matches("user.login"));
         assert!(user.matches("user.registered.v2"));

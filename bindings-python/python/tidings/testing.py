@@ -1,5 +1,5 @@
 """Buses for testing services without Redis: a real bus on a private `memory://` store (same
-semantics as Redis), plus the seed's assertion helpers.
+semantics as Redis), plus assertion helpers.
 
     import tidings.testing
 
@@ -33,7 +33,7 @@ def _private_url(name: Optional[str]) -> str:
 
 
 class _Assertions:
-    """The seed's assertion helpers, reading what was actually stored."""
+    """Assertion helpers (`assert_emitted`, `assert_not_emitted`), reading what was actually stored."""
 
     def emitted(self, pattern: str = "*") -> List[Event]:
         """Every event stored under `pattern`, oldest first."""

@@ -1,5 +1,5 @@
 'use client'
-// A live dashboard (the seed's use case 2): metrics.update events update the cards, alert
+// A live dashboard (the classic real-time dashboard): metrics.update events update the cards, alert
 // events show a notice. Served by the route handler in app/api/events/route.js.
 import { useEffect, useState } from 'react'
 
