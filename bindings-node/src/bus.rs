@@ -7,6 +7,7 @@ use crate::json;
 use crate::options::{self, Options};
 use crate::runtime::{self, EmitCompletion};
 use crate::subscription::NativeSubscription;
+use crate::text;
 use napi::bindgen_prelude::{Array, Env, Object, PromiseRaw, ToNapiValue, Unknown};
 use napi::{JsValue, ValueType};
 use napi_derive::napi;
@@ -63,8 +64,9 @@ fn emit_arguments(
     let event_type = options::string(event_type, "event type", ErrorKind::InvalidType)?;
     let text = text.filter(|text| text.get_type().ok() == Some(ValueType::String));
     let data = match text {
-        Some(text) => options::utf8(&text)
-            .map_err(|e| error::from_engine(ErrorKind::InvalidData, "data", e))?,
+        Some(text) => {
+            text::utf8(&text).map_err(|e| error::from_engine(ErrorKind::InvalidData, "data", e))?
+        }
         None => json::stringify(env, data, "data", ErrorKind::InvalidData)?,
     };
     let options = Options::new(

@@ -4,7 +4,7 @@
 //! numbers as doubles.
 
 use crate::error;
-use crate::options;
+use crate::text;
 use napi::bindgen_prelude::{Env, FromNapiValue, Function, JsObjectValue, Object, Unknown};
 use napi::{sys, JsValue, ValueType};
 use std::cell::Cell;
@@ -72,7 +72,7 @@ pub(crate) fn stringify(env: &Env, value: Unknown, what: &str, kind: ErrorKind) 
         .get_type()
         .map_err(|e| error::from_engine(kind, what, e))?
     {
-        ValueType::String => options::utf8(&text).map_err(|e| error::from_engine(kind, what, e)),
+        ValueType::String => text::utf8(&text).map_err(|e| error::from_engine(kind, what, e)),
         _ => Err(no_json(
             "JSON.stringify returned nothing for it (a toJSON method returning undefined?)",
         )),

@@ -8,7 +8,8 @@
 //! - `sse`: event-stream chunks from a subscription, framed by the core.
 //! - `envelope`: events as JavaScript objects; `_decodeEnvelope` for the shared vectors.
 //! - `options`: JavaScript arguments and option objects to the core's types.
-//! - `json`: JavaScript values to and from JSON, with JavaScript's own `JSON`.
+//! - `json`: JavaScript values to and from JSON, with JavaScript's own `JSON`. `text`: a
+//!   JavaScript string's UTF-8.
 //! - `error`: the one mapping from errors to JavaScript `Error`s with a `code`.
 //! - `runtime`: the one helper that turns a core future into a promise.
 //!
@@ -26,3 +27,4 @@ mod options;
 mod runtime;
 mod sse;
 mod subscription;
+mod text;

@@ -5,10 +5,9 @@
 
 use crate::error;
 use crate::json;
-use crate::runtime;
+use crate::text;
 use napi::bindgen_prelude::{Env, JsObjectValue, Object, Unknown};
-use napi::{sys, JsDate, JsValue, ValueType};
-use std::ptr;
+use napi::{JsDate, JsValue, ValueType};
 use tidings::bindings::{ConnectOptions, Style};
 use tidings::{
     Bound, BusBuilder, EmitOptions, EmitRequest, Error, ErrorKind, EventData, HistoryQuery, Order,
@@ -53,36 +52,7 @@ pub(crate) fn string(value: Unknown, what: &str, kind: ErrorKind) -> Result<Stri
     if value.get_type().ok() != Some(ValueType::String) {
         return Err(wrong_type(kind, what, "a string", &value));
     }
-    utf8(&value).map_err(|e| error::from_engine(kind, what, e))
-}
-
-/// The UTF-8 text of a JavaScript string (the caller has checked that it is one), copied with
-/// one Node-API call into a buffer with room for the longest UTF-8 its length could need (3
-/// bytes per UTF-16 unit); a buffer much too big is shrunk. napi-rs's own conversion makes two
-/// calls, one to measure the UTF-8 and one to copy it, and an emit's arguments are mostly
-/// strings.
-pub(crate) fn utf8(string: &Unknown) -> napi::Result<String> {
-    let (env, raw) = (string.value().env, string.raw());
-    let mut units = 0;
-    // SAFETY: a plain Node-API call on a string of the current call.
-    let status =
-        unsafe { sys::napi_get_value_string_utf16(env, raw, ptr::null_mut(), 0, &mut units) };
-    runtime::check(status, "reading a string's length")?;
-    let capacity = 3 * units + 1;
-    let mut bytes = Vec::<u8>::with_capacity(capacity);
-    let mut copied = 0;
-    // SAFETY: the buffer has room for `capacity` bytes, the terminating NUL included; Node
-    // writes at most that many and says how many it wrote before the NUL.
-    let status = unsafe {
-        sys::napi_get_value_string_utf8(env, raw, bytes.as_mut_ptr().cast(), capacity, &mut copied)
-    };
-    runtime::check(status, "reading a string")?;
-    // SAFETY: Node initialized `copied` bytes (never more than `capacity - 1`).
-    unsafe { bytes.set_len(copied.min(capacity - 1)) };
-    if bytes.capacity() - bytes.len() > 4096 {
-        bytes.shrink_to_fit();
-    }
-    String::from_utf8(bytes).map_err(|e| napi::Error::from_reason(e.to_string()))
+    text::utf8(&value).map_err(|e| error::from_engine(kind, what, e))
 }
 
 fn number(value: &Unknown, what: &str, kind: ErrorKind) -> Result<f64> {

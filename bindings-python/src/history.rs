@@ -1,7 +1,7 @@
 //! History queries from Python arguments: `limit`, `since` / `until` (datetimes, milliseconds
 //! or positions; the core decides what they select) and `order`.
 
-use crate::errors::error;
+use crate::errors::{error, to_py_err};
 use crate::position;
 use pyo3::prelude::*;
 use tidings::{ErrorKind, HistoryQuery, Order};
@@ -29,15 +29,5 @@ pub(crate) fn query(
     if let Some(until) = position::bound(until, "until")? {
         query = query.until(until);
     }
-    let order = match order {
-        "newest_first" => Order::NewestFirst,
-        "oldest_first" => Order::OldestFirst,
-        other => {
-            return Err(error(
-                ErrorKind::Config,
-                format!("order must be 'newest_first' or 'oldest_first', not {other:?}"),
-            ))
-        }
-    };
-    Ok(query.order(order))
+    Ok(query.order(order.parse::<Order>().map_err(to_py_err)?))
 }

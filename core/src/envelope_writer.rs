@@ -14,10 +14,8 @@ use std::time::SystemTime;
 /// The CloudEvents version written in `specversion`.
 pub const SPEC_VERSION: &str = "1.0";
 
-/// What an envelope is written from: an event's fields, borrowed (from an [`Event`] being
-/// read back, or from the parts of an emit before there is one).
-///
-/// [`Event`]: crate::envelope::Event
+/// What an envelope is written from: an event's fields, borrowed (from an event being read
+/// back, or from the parts of an emit before there is one).
 pub(crate) struct EnvelopeFields<'a> {
     pub id: &'a str,
     pub event_type: &'a str,
