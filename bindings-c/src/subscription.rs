@@ -1,7 +1,7 @@
 //! `tidings_subscription`: events a pattern selects, delivered to a callback on a thread of the
 //! subscription's own, or read in a poll loop with `tidings_subscription_next`.
 
-use crate::args::{optional, optional_text, out, required, take, text};
+use crate::args::{optional, out, required, take, text};
 use crate::bus::tidings_bus;
 use crate::envelope::tidings_event;
 use crate::error::{boundary, boundary_void, tidings_result, CResult, Failure};
@@ -21,16 +21,88 @@ use tokio::sync::watch;
 pub type tidings_event_callback =
     Option<unsafe extern "C" fn(userdata: *mut c_void, event: *const tidings_event)>;
 
-/// Options of `tidings_subscribe_with`; zero-initialise it: the default is live (only events
-/// emitted after the subscription is made).
-#[repr(C)]
+/// The options of `tidings_subscribe_with` (opaque), made by `tidings_subscribe_options_new`
+/// (live from now, the core's batch size) and changed by its setters. Set it from one thread at
+/// a time; once set, any number of threads may subscribe with it at once.
 pub struct tidings_subscribe_options {
-    /// Where to start: NULL or `"live"`; `"start"` (everything the streams still hold, then
-    /// live); or a position `"<ms>-<seq>"` from `tidings_event_position` (resume after it).
-    pub from: *const c_char,
-    /// When `from` is NULL and this is not 0: replay the events appended at or after this time
-    /// (milliseconds since the Unix epoch), then follow live.
-    pub from_time_ms: u64,
+    options: SubscribeOptions,
+}
+
+/// Makes subscribe options: live (only events emitted after the subscription is made).
+///
+/// Ownership: the caller owns `*out` and frees it with `tidings_subscribe_options_free`.
+#[no_mangle]
+pub extern "C" fn tidings_subscribe_options_new(
+    out: *mut *mut tidings_subscribe_options,
+) -> tidings_result {
+    boundary(|| {
+        let output = crate::args::out(out, "out")?;
+        *output = Box::into_raw(Box::new(tidings_subscribe_options {
+            options: SubscribeOptions::new(),
+        }));
+        Ok(())
+    })
+}
+
+/// Frees subscribe options. NULL is ignored; using them afterwards, or freeing them twice, is
+/// undefined behaviour.
+#[no_mangle]
+pub extern "C" fn tidings_subscribe_options_free(options: *mut tidings_subscribe_options) {
+    boundary_void(|| drop(take(options)));
+}
+
+/// Runs one subscribe-options setter: the options are unchanged when it fails.
+fn set_subscribe(
+    options: *mut tidings_subscribe_options,
+    change: impl FnOnce(SubscribeOptions) -> CResult<SubscribeOptions>,
+) -> tidings_result {
+    boundary(|| {
+        let options = out(options, "options")?;
+        options.options = change(options.options)?;
+        Ok(())
+    })
+}
+
+/// Where to start: `"live"` (the default); `"start"` (everything the streams still hold, then
+/// live); or a position `"<ms>-<seq>"` from `tidings_event_position` (resume after it). Other
+/// text is refused here (`TIDINGS_RESULT_CONFIG`). Replaces a `from_time_ms` set before.
+///
+/// Ownership: the text is read and not kept; nothing to free.
+#[no_mangle]
+pub extern "C" fn tidings_subscribe_options_set_from(
+    options: *mut tidings_subscribe_options,
+    from: *const c_char,
+) -> tidings_result {
+    set_subscribe(options, |subscribe| {
+        let from = text(from, "from", ErrorKind::Config)?;
+        Ok(subscribe.from(Start::parse(from)?))
+    })
+}
+
+/// Start with the events appended at or after this time (milliseconds since the Unix epoch),
+/// then follow live. Replaces a `from` set before.
+///
+/// Ownership: nothing to free.
+#[no_mangle]
+pub extern "C" fn tidings_subscribe_options_set_from_time_ms(
+    options: *mut tidings_subscribe_options,
+    from_time_ms: u64,
+) -> tidings_result {
+    set_subscribe(options, |subscribe| {
+        Ok(subscribe.from(Start::from_millis(from_time_ms)))
+    })
+}
+
+/// The most events read from the backend, and handed over, at once (default 512; 0 counts as
+/// 1).
+///
+/// Ownership: nothing to free.
+#[no_mangle]
+pub extern "C" fn tidings_subscribe_options_set_batch_size(
+    options: *mut tidings_subscribe_options,
+    batch_size: usize,
+) -> tidings_result {
+    set_subscribe(options, |subscribe| Ok(subscribe.batch_size(batch_size)))
 }
 
 /// A subscription (opaque).
@@ -53,17 +125,6 @@ enum Mode {
 struct UserData(*mut c_void);
 // SAFETY: the header documents that the callback runs on another thread with this pointer.
 unsafe impl Send for UserData {}
-
-fn start(options: *const tidings_subscribe_options) -> CResult<Start> {
-    let Some(options) = optional(options) else {
-        return Ok(Start::Live);
-    };
-    match optional_text(options.from, "from", ErrorKind::Config)? {
-        Some(from) => Ok(Start::parse(from)?),
-        None if options.from_time_ms > 0 => Ok(Start::from_millis(options.from_time_ms)),
-        None => Ok(Start::Live),
-    }
-}
 
 /// Subscribes to the events `pattern` selects (`user.*`, `*`, `order.*.failed`, `user.login`),
 /// live from now: every matching event emitted after this returns is delivered exactly once,
@@ -90,10 +151,12 @@ pub extern "C" fn tidings_subscribe(
     )
 }
 
-/// `tidings_subscribe` from a position or a time (`options` may be NULL: live). A replay hands
-/// over to live events without a gap or a duplicate.
+/// `tidings_subscribe` from a position or a time, or with another batch size (`options`, from
+/// `tidings_subscribe_options_new`, may be NULL: live). A replay hands over to live events
+/// without a gap or a duplicate.
 ///
 /// Ownership: the caller owns `*subscription` and frees it with `tidings_subscription_free`.
+/// `options` is only read: it stays the caller's.
 #[no_mangle]
 pub extern "C" fn tidings_subscribe_with(
     bus: *const tidings_bus,
@@ -106,7 +169,7 @@ pub extern "C" fn tidings_subscribe_with(
     boundary(|| {
         let bus = required(bus, "bus")?;
         let pattern = text(pattern, "pattern", ErrorKind::InvalidPattern)?;
-        let options = SubscribeOptions::new().from(start(options)?);
+        let options = optional(options).map_or_else(SubscribeOptions::new, |o| o.options);
         let output = out(subscription, "subscription")?;
         let engine = bus.engine.clone();
         let live = engine.block_on(bus.bus.subscribe_with(pattern, options))?;
