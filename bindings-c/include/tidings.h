@@ -185,7 +185,9 @@ typedef struct tidings_subscription tidings_subscription;
  * text taken from it are valid only until the callback returns (`tidings_event_clone` keeps a
  * copy). The callback may call any tidings function, including emitting on the same bus and
  * `tidings_subscription_free` on its own subscription. Callbacks of one subscription never
- * overlap; a slow callback holds back only its own subscription.
+ * overlap; a slow callback holds back only its own subscription. Should handing an event over
+ * fail inside tidings (a bug: a panic), that event is skipped, counted as a handler error in
+ * the bus's metrics and reported on stderr, and delivery goes on with the next one.
  */
 typedef void (*tidings_event_callback)(void *userdata,
                                        const struct tidings_event *event);

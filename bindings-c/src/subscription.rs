@@ -4,12 +4,13 @@
 use crate::args::{optional, out, required, take, text};
 use crate::bus::tidings_bus;
 use crate::envelope::tidings_event;
-use crate::error::{boundary, boundary_void, tidings_result, CResult, Failure};
+use crate::error::{boundary, boundary_void, panic_message, tidings_result, CResult, Failure};
 use crate::runtime::Engine;
 use std::ffi::{c_char, c_void};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tidings_core::{ErrorKind, Start, SubscribeOptions, Subscription};
+use tidings_core::{Bus, ErrorKind, Event, Start, SubscribeOptions, Subscription};
 use tokio::sync::watch;
 
 /// Called once per event, in delivery order, on the subscription's own thread (one thread per
@@ -17,7 +18,9 @@ use tokio::sync::watch;
 /// text taken from it are valid only until the callback returns (`tidings_event_clone` keeps a
 /// copy). The callback may call any tidings function, including emitting on the same bus and
 /// `tidings_subscription_free` on its own subscription. Callbacks of one subscription never
-/// overlap; a slow callback holds back only its own subscription.
+/// overlap; a slow callback holds back only its own subscription. Should handing an event over
+/// fail inside tidings (a bug: a panic), that event is skipped, counted as a handler error in
+/// the bus's metrics and reported on stderr, and delivery goes on with the next one.
 pub type tidings_event_callback =
     Option<unsafe extern "C" fn(userdata: *mut c_void, event: *const tidings_event)>;
 
@@ -126,6 +129,13 @@ struct UserData(*mut c_void);
 // SAFETY: the header documents that the callback runs on another thread with this pointer.
 unsafe impl Send for UserData {}
 
+impl UserData {
+    /// The pointer (a method, so closures capture the whole `Send` wrapper, not its field).
+    fn get(&self) -> *mut c_void {
+        self.0
+    }
+}
+
 /// Subscribes to the events `pattern` selects (`user.*`, `*`, `order.*.failed`, `user.login`),
 /// live from now: every matching event emitted after this returns is delivered exactly once,
 /// from this process or any other. With a `callback`, each event is passed to it with
@@ -178,9 +188,13 @@ pub extern "C" fn tidings_subscribe_with(
             Some(callback) => {
                 let (stop, stopped) = watch::channel(false);
                 let handle = engine.handle();
+                let bus = bus.bus.clone();
                 let userdata = UserData(userdata);
                 let thread = engine.spawn_callback_thread(move || {
-                    deliver(handle, live, stopped, callback, userdata)
+                    // SAFETY: the caller's function, called as the header documents.
+                    let step =
+                        move |event: &tidings_event| unsafe { callback(userdata.get(), event) };
+                    deliver(handle, bus, live, stopped, step)
                 })?;
                 Mode::Callback { stop, thread }
             }
@@ -190,14 +204,15 @@ pub extern "C" fn tidings_subscribe_with(
     })
 }
 
-/// The body of a callback thread: hands each event to the callback until the subscription is
-/// freed or the bus closes.
+/// The body of a callback thread: hands each event to `step` (the user's callback) until the
+/// subscription is freed or the bus closes. A panic while handling one event does not end
+/// delivery (see `handle_one`).
 fn deliver(
     handle: tokio::runtime::Handle,
+    bus: Bus,
     mut live: Subscription,
     mut stopped: watch::Receiver<bool>,
-    callback: unsafe extern "C" fn(*mut c_void, *const tidings_event),
-    userdata: UserData,
+    mut step: impl FnMut(&tidings_event),
 ) {
     let is_stopped = |stopped: &watch::Receiver<bool>| *stopped.borrow();
     while !is_stopped(&stopped) {
@@ -213,10 +228,29 @@ fn deliver(
             if is_stopped(&stopped) {
                 break;
             }
-            let event = tidings_event::new(event);
-            // SAFETY: the caller's function, called as the header documents.
-            unsafe { callback(userdata.0, &event) };
+            handle_one(&bus, event, &mut step);
         }
+    }
+    // What a bus owns is dropped where it was made: on its runtime.
+    handle.block_on(async move {
+        drop(live);
+        drop(bus);
+    });
+}
+
+/// Handles one event: makes the C view of it and calls `step` with it. A panic there is caught
+/// (the callback thread must outlive it), counted in the bus's metrics (`handler_errors` of the
+/// event's type) and reported on stderr; the next event is delivered as usual.
+fn handle_one(bus: &Bus, event: Event, step: &mut impl FnMut(&tidings_event)) {
+    let event_type = event.event_type.clone();
+    let handled = catch_unwind(AssertUnwindSafe(|| step(&tidings_event::new(event))));
+    if let Err(panic) = handled {
+        tidings_core::bindings::report_handler_error(bus, &event_type);
+        eprintln!(
+            "tidings: a panic while delivering an event of type {event_type} to a C callback: \
+             {}; the event is skipped and delivery goes on",
+            panic_message(&*panic)
+        );
     }
 }
 
@@ -284,4 +318,59 @@ pub extern "C" fn tidings_subscription_free(subscription: *mut tidings_subscript
         }
         drop(engine);
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::envelope::tidings_event_data;
+    use std::ffi::CStr;
+    use std::sync::mpsc;
+    use tidings_core::serde_json::json;
+
+    fn data(event: &tidings_event) -> String {
+        let mut text = std::ptr::null();
+        assert_eq!(tidings_event_data(event, &mut text), tidings_result::Ok);
+        unsafe { CStr::from_ptr(text) }.to_str().unwrap().to_owned()
+    }
+
+    #[test]
+    fn a_panic_while_handling_one_event_does_not_end_delivery() {
+        let engine = Engine::start().unwrap();
+        let bus = engine.block_on(Bus::connect("memory://")).unwrap();
+        for n in 1..=3 {
+            engine
+                .block_on(bus.emit("panic.test", json!({ "n": n })))
+                .unwrap();
+        }
+        let from_start = SubscribeOptions::new().from(Start::Beginning);
+        let live = engine
+            .block_on(bus.subscribe_with("panic.*", from_start))
+            .unwrap();
+        let (stop, stopped) = watch::channel(false);
+        let (seen, delivered) = mpsc::channel();
+        let (handle, thread_bus) = (engine.handle(), bus.clone());
+        let thread = std::thread::spawn(move || {
+            let step = move |event: &tidings_event| {
+                let data = data(event);
+                assert_ne!(data, r#"{"n":2}"#, "a bug while handling the second event");
+                seen.send(data).unwrap();
+            };
+            deliver(handle, thread_bus, live, stopped, step)
+        });
+        let wait = Duration::from_secs(30);
+        let first = delivered.recv_timeout(wait).expect("the first event");
+        let third = delivered
+            .recv_timeout(wait)
+            .expect("the event after the one whose handling panicked");
+        assert_eq!([first, third], [r#"{"n":1}"#, r#"{"n":3}"#]);
+        stop.send_replace(true);
+        thread.join().expect("the callback thread ends normally");
+        let metrics = bus.metrics();
+        assert_eq!(metrics.types["panic.test"].handler_errors, 1);
+        engine.block_on(async move {
+            bus.close().await;
+            drop(bus);
+        });
+    }
 }
