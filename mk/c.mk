@@ -17,7 +17,12 @@ C_TARGET_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))
 C_PREFIX := $(CURDIR)/build/c-prefix
 C_BENCH_PREFIX := $(CURDIR)/build/c-prefix-release
 C_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+# The ABI version in the soname (bindings-c/build.rs sets the same): the major, or for 0.x
+# releases, whose minors may break the ABI, `0.<minor>`.
 C_MAJOR := $(firstword $(subst ., ,$(C_VERSION)))
+C_MINOR := $(word 2,$(subst ., ,$(C_VERSION)))
+C_ABI := $(if $(filter 0,$(C_MAJOR)),0.$(C_MINOR),$(C_MAJOR))
+C_SONAME := libtidings.so.$(C_ABI)
 C_CROSS_BUILDS := build-python build-node
 C_VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \
 	--show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible \
@@ -47,8 +52,12 @@ install-c: build-c
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
 	install -m 755 $(C_TARGET_DIR)/$(C_PROFILE)/libtidings.so \
 		$(DESTDIR)$(PREFIX)/lib/libtidings.so.$(C_VERSION)
-	ln -sf libtidings.so.$(C_VERSION) $(DESTDIR)$(PREFIX)/lib/libtidings.so.$(C_MAJOR)
-	ln -sf libtidings.so.$(C_MAJOR) $(DESTDIR)$(PREFIX)/lib/libtidings.so
+	@soname=$$(readelf -d $(C_TARGET_DIR)/$(C_PROFILE)/libtidings.so | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p'); \
+	if [ "$$soname" != "$(C_SONAME)" ]; then \
+		echo "libtidings.so has the soname '$$soname', expected $(C_SONAME)" >&2; exit 1; \
+	fi
+	ln -sf libtidings.so.$(C_VERSION) $(DESTDIR)$(PREFIX)/lib/$(C_SONAME)
+	ln -sf $(C_SONAME) $(DESTDIR)$(PREFIX)/lib/libtidings.so
 	install -m 644 $(C_TARGET_DIR)/$(C_PROFILE)/libtidings.a $(DESTDIR)$(PREFIX)/lib/libtidings.a
 	install -m 644 bindings-c/include/tidings.h $(DESTDIR)$(PREFIX)/include/tidings.h
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(C_VERSION)|' bindings-c/tidings.pc.in \

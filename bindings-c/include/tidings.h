@@ -2,13 +2,17 @@
  * tidings.h: the C API of tidings, events between services over Redis Streams and Pub/Sub
  * (or the embedded memory:// backend). Link with `pkg-config --cflags --libs tidings`.
  *
+ *   tidings_connect_options *options = NULL;
  *   tidings_bus *bus = NULL;
  *   char id[TIDINGS_EVENT_ID_SIZE];
  *   size_t needed = 0;
- *   if (tidings_connect("redis://127.0.0.1:6379/", NULL, &bus) != TIDINGS_RESULT_OK ||
+ *   if (tidings_connect_options_new(&options) != TIDINGS_RESULT_OK ||
+ *       tidings_connect_options_set_namespace(options, "shop") != TIDINGS_RESULT_OK ||
+ *       tidings_connect("redis://127.0.0.1:6379/", options, &bus) != TIDINGS_RESULT_OK ||
  *       tidings_emit(bus, "user.login", "{\"userId\":123}", id, sizeof id, &needed)
  *           != TIDINGS_RESULT_OK)
  *     fprintf(stderr, "%s\n", tidings_last_error_message());
+ *   tidings_connect_options_free(options);
  *   tidings_bus_free(bus);
  *
  * Rules that hold for every function:
@@ -23,6 +27,11 @@
  * - Each function's comment says who owns what it returns. Every handle has a _free function
  *   that ignores NULL; using a handle after its _free is undefined behaviour.
  * - All calls block; none needs an event loop. Handles may be used from several threads.
+ * - No struct is public, so the ABI only grows. Options are builders:
+ *   tidings_<kind>_options_new, one tidings_<kind>_options_set_<option> per option (a
+ *   setter that fails leaves the builder as it was), tidings_<kind>_options_free. A function
+ *   that takes options reads them (NULL: the defaults) and keeps nothing of them. Set a builder
+ *   from one thread at a time; once set, it may be read by several at once.
  *
  * Threads: each bus runs a hidden tokio runtime (one worker thread per CPU core), shared with
  * its subscriptions; it stops, joining its threads, when the bus and all its subscriptions have
@@ -124,6 +133,23 @@ typedef uint32_t tidings_result;
 typedef struct tidings_bus tidings_bus;
 
 /**
+ * The options of `tidings_connect` (opaque), made by `tidings_connect_options_new` with every
+ * option at its default and changed by one `tidings_connect_options_set_<option>` per option
+ * (`docs/options.md` lists them with their defaults). A setter refuses a value of the wrong
+ * kind at once; values that only make sense together (a retry base above its cap, a client
+ * certificate without its key) are checked by `tidings_connect`. Set it from one thread at a
+ * time; once set, any number of threads may connect with it at once.
+ */
+typedef struct tidings_connect_options tidings_connect_options;
+
+/**
+ * The options of `tidings_emit_with` (opaque), made by `tidings_emit_options_new` (no subject,
+ * no metadata, version `1`) and changed by its setters. Set it from one thread at a time; once
+ * set, any number of threads may emit with it at once.
+ */
+typedef struct tidings_emit_options tidings_emit_options;
+
+/**
  * An event (opaque). Owned by the caller when a function hands one out through an output
  * pointer; borrowed when passed to a callback or taken from a `tidings_event_list`.
  */
@@ -135,90 +161,23 @@ typedef struct tidings_event tidings_event;
 typedef struct tidings_event_list tidings_event_list;
 
 /**
+ * The options of `tidings_history_with` (opaque), made by `tidings_history_options_new` (the
+ * newest 100 events, newest first, no bounds) and changed by its setters. Set it from one
+ * thread at a time; once set, any number of threads may query with it at once.
+ */
+typedef struct tidings_history_options tidings_history_options;
+
+/**
+ * The options of `tidings_subscribe_with` (opaque), made by `tidings_subscribe_options_new`
+ * (live from now, the core's batch size) and changed by its setters. Set it from one thread at
+ * a time; once set, any number of threads may subscribe with it at once.
+ */
+typedef struct tidings_subscribe_options tidings_subscribe_options;
+
+/**
  * A subscription (opaque).
  */
 typedef struct tidings_subscription tidings_subscription;
-
-/**
- * Options of `tidings_connect`. Zero-initialise it (`tidings_connect_options opts = {0};`) and set
- * what you need: every zero or NULL field means the default.
- */
-typedef struct tidings_connect_options {
-  /**
-   * Prefix of every key and channel (`<namespace>:`); NULL for none.
-   */
-  const char *key_namespace;
-  /**
-   * The CloudEvents `source` stamped on emitted events; NULL for `tidings`.
-   */
-  const char *source;
-  /**
-   * How long connecting may take; 0 for 5000.
-   */
-  uint32_t connect_timeout_ms;
-  /**
-   * How long one Redis command may take; 0 for 5000.
-   */
-  uint32_t response_timeout_ms;
-  /**
-   * Trim each stream to about this many entries; 0 to keep everything.
-   */
-  uint64_t max_stream_len;
-  /**
-   * Find streams that other code wrote without registering their type (costs a keyspace
-   * scan per wildcard pattern).
-   */
-  bool discover_streams;
-} tidings_connect_options;
-
-/**
- * Options of `tidings_emit_with`; zero-initialise it. NULL fields are left out of the event.
- */
-typedef struct tidings_emit_options {
-  /**
-   * What the event is about (CloudEvents `subject`), such as `user-123`.
-   */
-  const char *subject;
-  /**
-   * Context carried beside the data: JSON text of an object, such as `{"ip":"10.0.0.1"}`.
-   */
-  const char *metadata_json;
-  /**
-   * The schema version of the data; NULL for `1`.
-   */
-  const char *version;
-} tidings_emit_options;
-
-/**
- * Options of `tidings_history_with`; zero-initialise it. Zero or NULL fields mean "no bound"
- * (and a `limit` of 0 means the default, 100).
- */
-typedef struct tidings_history_options {
-  /**
-   * The most events returned; 0 for 100.
-   */
-  size_t limit;
-  /**
-   * Only events appended at or after this time (ms since the Unix epoch); 0 for no bound.
-   */
-  uint64_t since_ms;
-  /**
-   * Only events appended before this time (ms since the Unix epoch); 0 for no bound.
-   */
-  uint64_t until_ms;
-  /**
-   * Only events after this position (exclusive), to walk pages; overrides `since_ms`.
-   */
-  const char *since_position;
-  /**
-   * Only events before this position (exclusive); overrides `until_ms`.
-   */
-  const char *until_position;
-  /**
-   * Return the oldest `limit` events, oldest first, instead of the newest, newest first.
-   */
-  bool oldest_first;
-} tidings_history_options;
 
 /**
  * Called once per event, in delivery order, on the subscription's own thread (one thread per
@@ -226,27 +185,12 @@ typedef struct tidings_history_options {
  * text taken from it are valid only until the callback returns (`tidings_event_clone` keeps a
  * copy). The callback may call any tidings function, including emitting on the same bus and
  * `tidings_subscription_free` on its own subscription. Callbacks of one subscription never
- * overlap; a slow callback holds back only its own subscription.
+ * overlap; a slow callback holds back only its own subscription. Should handing an event over
+ * fail inside tidings (a bug: a panic), that event is skipped, counted as a handler error in
+ * the bus's metrics and reported on stderr, and delivery goes on with the next one.
  */
 typedef void (*tidings_event_callback)(void *userdata,
                                        const struct tidings_event *event);
-
-/**
- * Options of `tidings_subscribe_with`; zero-initialise it: the default is live (only events
- * emitted after the subscription is made).
- */
-typedef struct tidings_subscribe_options {
-  /**
-   * Where to start: NULL or `"live"`; `"start"` (everything the streams still hold, then
-   * live); or a position `"<ms>-<seq>"` from `tidings_event_position` (resume after it).
-   */
-  const char *from;
-  /**
-   * When `from` is NULL and this is not 0: replay the events appended at or after this time
-   * (milliseconds since the Unix epoch), then follow live.
-   */
-  uint64_t from_time_ms;
-} tidings_subscribe_options;
 
 #ifdef __cplusplus
 extern "C" {
@@ -262,14 +206,56 @@ const char *tidings_version(void);
 /**
  * Connects to `url`: `memory://` (the embedded backend; `memory://<name>` is shared by every bus
  * of that name in this process), `redis://[user:password@]host:port[/db]` or `rediss://…` (TLS).
- * `options` may be NULL for the defaults. Each bus runs its own background threads (see the
- * top of this header) until it is freed.
+ * `options` (from `tidings_connect_options_new`) may be NULL for the defaults; every option is
+ * checked before anything connects. Each bus runs its own background threads (see the top of
+ * this header) until it is freed.
  *
- * Ownership: the caller owns `*bus` and frees it with `tidings_bus_free`.
+ * Ownership: the caller owns `*bus` and frees it with `tidings_bus_free`. `options` is only
+ * read: it stays the caller's, to reuse or free at once.
  */
 tidings_result tidings_connect(const char *url,
                                const struct tidings_connect_options *options,
                                struct tidings_bus **bus);
+
+/**
+ * Makes emit options: no subject, no metadata, version `1`.
+ *
+ * Ownership: the caller owns `*out` and frees it with `tidings_emit_options_free`.
+ */
+tidings_result tidings_emit_options_new(struct tidings_emit_options **out);
+
+/**
+ * Frees emit options. NULL is ignored; using them afterwards, or freeing them twice, is
+ * undefined behaviour.
+ */
+void tidings_emit_options_free(struct tidings_emit_options *options);
+
+/**
+ * What the event is about (CloudEvents `subject`), such as `user-123`. An empty subject is
+ * refused by the emit (`TIDINGS_RESULT_INVALID_DATA`).
+ *
+ * Ownership: the text is copied; nothing to free.
+ */
+tidings_result tidings_emit_options_set_subject(struct tidings_emit_options *options,
+                                                const char *subject);
+
+/**
+ * Context carried beside the data: JSON text of an object, such as `{"ip":"10.0.0.1"}`; other
+ * text is refused here (`TIDINGS_RESULT_INVALID_DATA`).
+ *
+ * Ownership: the text is read and not kept; nothing to free.
+ */
+tidings_result tidings_emit_options_set_metadata_json(struct tidings_emit_options *options,
+                                                      const char *metadata_json);
+
+/**
+ * The schema version of the data (default `1`). An empty version is refused by the emit
+ * (`TIDINGS_RESULT_INVALID_DATA`).
+ *
+ * Ownership: the text is copied; nothing to free.
+ */
+tidings_result tidings_emit_options_set_version(struct tidings_emit_options *options,
+                                                const char *version);
 
 /**
  * Emits an event of `event_type` whose data is the JSON text `json`, and writes its id (and a
@@ -287,9 +273,11 @@ tidings_result tidings_emit(const struct tidings_bus *bus,
                             size_t *needed);
 
 /**
- * `tidings_emit` with a subject, metadata or version (`options` may be NULL).
+ * `tidings_emit` with a subject, metadata or version (`options`, from
+ * `tidings_emit_options_new`, may be NULL for none).
  *
- * Ownership: writes into the caller's buffer; nothing to free.
+ * Ownership: writes into the caller's buffer; nothing to free. `options` is only read: it
+ * stays the caller's.
  */
 tidings_result tidings_emit_with(const struct tidings_bus *bus,
                                  const char *event_type,
@@ -327,6 +315,183 @@ tidings_result tidings_emit_many(const struct tidings_bus *bus,
 void tidings_bus_free(struct tidings_bus *bus);
 
 /**
+ * Makes connect options with every option at its default.
+ *
+ * Ownership: the caller owns `*out` and frees it with `tidings_connect_options_free` (at any
+ * time: a bus keeps its own copy of the options it was made with).
+ */
+tidings_result tidings_connect_options_new(struct tidings_connect_options **out);
+
+/**
+ * Frees connect options. NULL is ignored; using them afterwards, or freeing them twice, is
+ * undefined behaviour.
+ */
+void tidings_connect_options_free(struct tidings_connect_options *options);
+
+/**
+ * Prefixes every key and channel with `<namespace>:` (default: none). A namespace that breaks
+ * the grammar is refused by `tidings_connect` (`TIDINGS_RESULT_CONFIG`).
+ *
+ * Ownership: the text is copied; nothing to free.
+ */
+tidings_result tidings_connect_options_set_namespace(struct tidings_connect_options *options,
+                                                     const char *namespace_);
+
+/**
+ * The CloudEvents `source` stamped on emitted events (default `tidings`); an empty one is
+ * refused by `tidings_connect`.
+ *
+ * Ownership: the text is copied; nothing to free.
+ */
+tidings_result tidings_connect_options_set_source(struct tidings_connect_options *options,
+                                                  const char *source);
+
+/**
+ * Tries in all of a failed emit, the first included (default 30; 1: no retry); 0 is refused
+ * by `tidings_connect`.
+ *
+ * Ownership: nothing to free.
+ */
+tidings_result tidings_connect_options_set_retry_attempts(struct tidings_connect_options *options,
+                                                          uint32_t attempts);
+
+/**
+ * The wait before an emit's first retry, doubling each retry (default 10 ms); above the
+ * retry's max delay it is refused by `tidings_connect`.
+ *
+ * Ownership: nothing to free.
+ */
+tidings_result tidings_connect_options_set_retry_base_delay_ms(struct tidings_connect_options *options,
+                                                               uint64_t base_delay_ms);
+
+/**
+ * The longest wait between two tries of an emit (default 1000 ms); below the base delay it is
+ * refused by `tidings_connect`.
+ *
+ * Ownership: nothing to free.
+ */
+tidings_result tidings_connect_options_set_retry_max_delay_ms(struct tidings_connect_options *options,
+                                                              uint64_t max_delay_ms);
+
+/**
+ * How long an emit may keep retrying from its first try (default 10000 ms; 0: no limit but
+ * the attempts).
+ *
+ * Ownership: nothing to free.
+ */
+tidings_result tidings_connect_options_set_retry_budget_ms(struct tidings_connect_options *options,
+                                                           uint64_t budget_ms);
+
+/**
+ * The largest JSON envelope accepted, in bytes (default 1048576); 0 is refused by
+ * `tidings_connect`.
+ *
+ * Ownership: nothing to free.
+ */
+tidings_result tidings_connect_options_set_max_event_size(struct tidings_connect_options *options,
+                                                          size_t max_event_size);
+
+/**
+ * How long connecting may take before it fails (default 5000 ms); 0 is refused by
+ * `tidings_connect`.
+ *
+ * Ownership: nothing to free.
+ */
+tidings_result tidings_connect_options_set_connect_timeout_ms(struct tidings_connect_options *options,
+                                                              uint64_t connect_timeout_ms);
+
+/**
+ * How long one Redis command may take before it times out (default 5000 ms); 0 is refused by
+ * `tidings_connect`.
+ *
+ * Ownership: nothing to free.
+ */
+tidings_result tidings_connect_options_set_response_timeout_ms(struct tidings_connect_options *options,
+                                                               uint64_t response_timeout_ms);
+
+/**
+ * Trims each stream to about this many entries on append (default: keep everything); 0 is
+ * refused by `tidings_connect`.
+ *
+ * Ownership: nothing to free.
+ */
+tidings_result tidings_connect_options_set_max_stream_len(struct tidings_connect_options *options,
+                                                          uint64_t max_stream_len);
+
+/**
+ * How often live subscriptions also read their streams without a notice, for writers that
+ * never `PUBLISH` (default 1000 ms; 0 turns it off).
+ *
+ * Ownership: nothing to free.
+ */
+tidings_result tidings_connect_options_set_poll_interval_ms(struct tidings_connect_options *options,
+                                                            uint64_t poll_interval_ms);
+
+/**
+ * Also finds streams other writers created, by a keyspace scan per wildcard pattern (default
+ * false).
+ *
+ * Ownership: nothing to free.
+ */
+tidings_result tidings_connect_options_set_discover_streams(struct tidings_connect_options *options,
+                                                            bool discover_streams);
+
+/**
+ * Also keeps dead letters in this JSON-lines file, read back on connect (default: none). A
+ * path that cannot be read (a directory, a file that is not dead letters) is refused by
+ * `tidings_connect`.
+ *
+ * Ownership: the text is copied; nothing to free.
+ */
+tidings_result tidings_connect_options_set_dead_letter_path(struct tidings_connect_options *options,
+                                                            const char *dead_letter_path);
+
+/**
+ * How many dead letters are kept in memory before the oldest are dropped (default 10000; 0
+ * keeps one).
+ *
+ * Ownership: nothing to free.
+ */
+tidings_result tidings_connect_options_set_dead_letter_capacity(struct tidings_connect_options *options,
+                                                                size_t dead_letter_capacity);
+
+/**
+ * For `rediss://`: trust the CA certificates in this PEM file (default: the system's roots). A
+ * file that cannot be read is refused by `tidings_connect` to a `rediss://` URL.
+ *
+ * Ownership: the text is copied; nothing to free.
+ */
+tidings_result tidings_connect_options_set_tls_ca_cert(struct tidings_connect_options *options,
+                                                       const char *tls_ca_cert);
+
+/**
+ * For `rediss://` with mutual TLS: the client's PEM certificate (default: none). Without
+ * `tls_client_key` it is refused by `tidings_connect`.
+ *
+ * Ownership: the text is copied; nothing to free.
+ */
+tidings_result tidings_connect_options_set_tls_client_cert(struct tidings_connect_options *options,
+                                                           const char *tls_client_cert);
+
+/**
+ * For `rediss://` with mutual TLS: the client's PEM private key (default: none). Without
+ * `tls_client_cert` it is refused by `tidings_connect`.
+ *
+ * Ownership: the text is copied; nothing to free.
+ */
+tidings_result tidings_connect_options_set_tls_client_key(struct tidings_connect_options *options,
+                                                          const char *tls_client_key);
+
+/**
+ * Spends a core while emits are awaited one at a time, to save two thread wake-ups per emit
+ * (default false; `docs/options.md` has the trade-off).
+ *
+ * Ownership: nothing to free.
+ */
+tidings_result tidings_connect_options_set_low_latency(struct tidings_connect_options *options,
+                                                       bool low_latency);
+
+/**
  * The event's id (a UUIDv7 for events tidings emitted).
  *
  * Ownership: `*out` is borrowed from `event` and valid until the event is freed.
@@ -343,7 +508,8 @@ tidings_result tidings_event_type(const struct tidings_event *event,
                                   const char **out);
 
 /**
- * Who emitted the event (CloudEvents `source`; `unknown` for events in the seed's shape).
+ * Who emitted the event (CloudEvents `source`; `unknown` for events in the legacy shape
+ * `{id, type, timestamp, data, metadata}`).
  *
  * Ownership: `*out` is borrowed from `event` and valid until the event is freed.
  */
@@ -417,10 +583,11 @@ tidings_result tidings_event_clone(const struct tidings_event *event,
                                    struct tidings_event **out);
 
 /**
- * Reads one stream entry's envelope (CloudEvents JSON as tidings writes it, or the seed's
- * shape), as every reader does (`docs/wire-format.md` §4). `position` is the entry id
- * (`<ms>-<seq>`), or NULL when there is none. An envelope that cannot be read fails with
- * `TIDINGS_RESULT_INVALID_DATA`; a malformed position with `TIDINGS_RESULT_CONFIG`.
+ * Reads one stream entry's envelope (CloudEvents JSON as tidings writes it, or the legacy shape
+ * `{id, type, timestamp, data, metadata}`), as every reader does (`docs/wire-format.md` §4).
+ * `position` is the entry id (`<ms>-<seq>`), or NULL when there is none. An envelope that
+ * cannot be read fails with `TIDINGS_RESULT_INVALID_DATA`; a malformed position with
+ * `TIDINGS_RESULT_CONFIG`.
  *
  * Ownership: the caller owns `*out` and frees it with `tidings_event_free`.
  */
@@ -453,6 +620,74 @@ const char *tidings_last_error_message(void);
 const char *tidings_result_name(uint32_t result);
 
 /**
+ * Makes history options: the newest 100 events, newest first, with no bounds.
+ *
+ * Ownership: the caller owns `*out` and frees it with `tidings_history_options_free`.
+ */
+tidings_result tidings_history_options_new(struct tidings_history_options **out);
+
+/**
+ * Frees history options. NULL is ignored; using them afterwards, or freeing them twice, is
+ * undefined behaviour.
+ */
+void tidings_history_options_free(struct tidings_history_options *options);
+
+/**
+ * The most events returned (default 100).
+ *
+ * Ownership: nothing to free.
+ */
+tidings_result tidings_history_options_set_limit(struct tidings_history_options *options,
+                                                 size_t limit);
+
+/**
+ * Only events appended at or after this time (ms since the Unix epoch, inclusive). Replaces a
+ * `since_position` set before.
+ *
+ * Ownership: nothing to free.
+ */
+tidings_result tidings_history_options_set_since_ms(struct tidings_history_options *options,
+                                                    uint64_t since_ms);
+
+/**
+ * Only events appended before this time (ms since the Unix epoch, exclusive). Replaces an
+ * `until_position` set before.
+ *
+ * Ownership: nothing to free.
+ */
+tidings_result tidings_history_options_set_until_ms(struct tidings_history_options *options,
+                                                    uint64_t until_ms);
+
+/**
+ * Only events after this position (`<ms>-<seq>` from `tidings_event_position`, exclusive), to
+ * walk pages; other text is refused here (`TIDINGS_RESULT_CONFIG`). Replaces a `since_ms` set
+ * before.
+ *
+ * Ownership: the text is read and not kept; nothing to free.
+ */
+tidings_result tidings_history_options_set_since_position(struct tidings_history_options *options,
+                                                          const char *since_position);
+
+/**
+ * Only events before this position (exclusive); other text is refused here
+ * (`TIDINGS_RESULT_CONFIG`). Replaces an `until_ms` set before.
+ *
+ * Ownership: the text is read and not kept; nothing to free.
+ */
+tidings_result tidings_history_options_set_until_position(struct tidings_history_options *options,
+                                                          const char *until_position);
+
+/**
+ * Which end to read from: `"newest_first"` (the default: the newest `limit` events, newest
+ * first) or `"oldest_first"` (the oldest `limit` events, oldest first); other text is refused
+ * here (`TIDINGS_RESULT_CONFIG`).
+ *
+ * Ownership: the text is read and not kept; nothing to free.
+ */
+tidings_result tidings_history_options_set_order(struct tidings_history_options *options,
+                                                 const char *order);
+
+/**
  * The newest `limit` events (0 for 100) that `pattern` selects, newest first, merged across
  * every type it selects; `since_ms` (inclusive) and `until_ms` (exclusive) bound them by append
  * time in ms since the Unix epoch, 0 for no bound.
@@ -467,10 +702,11 @@ tidings_result tidings_history(const struct tidings_bus *bus,
                                struct tidings_event_list **list);
 
 /**
- * `tidings_history` with options: position bounds for paging, oldest first (`options` may be
- * NULL for the defaults).
+ * `tidings_history` with options: position bounds for paging, oldest first (`options`, from
+ * `tidings_history_options_new`, may be NULL for the defaults).
  *
- * Ownership: the caller owns `*list` and frees it with `tidings_event_list_free`.
+ * Ownership: the caller owns `*list` and frees it with `tidings_event_list_free`. `options` is
+ * only read: it stays the caller's.
  */
 tidings_result tidings_history_with(const struct tidings_bus *bus,
                                     const char *pattern,
@@ -501,6 +737,47 @@ tidings_result tidings_event_list_get(const struct tidings_event_list *list,
 void tidings_event_list_free(struct tidings_event_list *list);
 
 /**
+ * Makes subscribe options: live (only events emitted after the subscription is made).
+ *
+ * Ownership: the caller owns `*out` and frees it with `tidings_subscribe_options_free`.
+ */
+tidings_result tidings_subscribe_options_new(struct tidings_subscribe_options **out);
+
+/**
+ * Frees subscribe options. NULL is ignored; using them afterwards, or freeing them twice, is
+ * undefined behaviour.
+ */
+void tidings_subscribe_options_free(struct tidings_subscribe_options *options);
+
+/**
+ * Where to start: `"live"` (the default); `"start"` (everything the streams still hold, then
+ * live); or a position `"<ms>-<seq>"` from `tidings_event_position` (resume after it). Other
+ * text is refused here (`TIDINGS_RESULT_CONFIG`). Replaces a `from_time_ms` set before.
+ *
+ * Ownership: the text is read and not kept; nothing to free.
+ */
+tidings_result tidings_subscribe_options_set_from(struct tidings_subscribe_options *options,
+                                                  const char *from);
+
+/**
+ * Start with the events appended at or after this time (milliseconds since the Unix epoch),
+ * then follow live. Replaces a `from` set before.
+ *
+ * Ownership: nothing to free.
+ */
+tidings_result tidings_subscribe_options_set_from_time_ms(struct tidings_subscribe_options *options,
+                                                          uint64_t from_time_ms);
+
+/**
+ * The most events read from the backend, and handed over, at once (default 512; 0 counts as
+ * 1).
+ *
+ * Ownership: nothing to free.
+ */
+tidings_result tidings_subscribe_options_set_batch_size(struct tidings_subscribe_options *options,
+                                                        size_t batch_size);
+
+/**
  * Subscribes to the events `pattern` selects (`user.*`, `*`, `order.*.failed`, `user.login`),
  * live from now: every matching event emitted after this returns is delivered exactly once,
  * from this process or any other. With a `callback`, each event is passed to it with
@@ -516,10 +793,12 @@ tidings_result tidings_subscribe(const struct tidings_bus *bus,
                                  struct tidings_subscription **subscription);
 
 /**
- * `tidings_subscribe` from a position or a time (`options` may be NULL: live). A replay hands
- * over to live events without a gap or a duplicate.
+ * `tidings_subscribe` from a position or a time, or with another batch size (`options`, from
+ * `tidings_subscribe_options_new`, may be NULL: live). A replay hands over to live events
+ * without a gap or a duplicate.
  *
  * Ownership: the caller owns `*subscription` and frees it with `tidings_subscription_free`.
+ * `options` is only read: it stays the caller's.
  */
 tidings_result tidings_subscribe_with(const struct tidings_bus *bus,
                                       const char *pattern,

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Makes sure what the C binding's tests need is installed (from Debian's packages when it is
-# not): a C compiler, make, pkg-config, valgrind and jansson (the tests' JSON reader).
+# not): a C compiler, make, pkg-config, valgrind, readelf (`make install-c` checks the soname)
+# and jansson (the tests' JSON reader).
 set -euo pipefail
 missing=()
 command -v cc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
 command -v make >/dev/null 2>&1 || missing+=(make)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
+command -v readelf >/dev/null 2>&1 || missing+=(binutils)
 if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists jansson; then
   missing+=(libjansson-dev)
 fi

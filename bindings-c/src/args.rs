@@ -12,7 +12,7 @@ pub(crate) fn required<'a, T>(ptr: *const T, name: &str) -> CResult<&'a T> {
     unsafe { ptr.as_ref() }.ok_or_else(|| Failure::null_argument(name))
 }
 
-/// A pointer that may be NULL (an unset options struct).
+/// A pointer that may be NULL (no options: the defaults).
 pub(crate) fn optional<'a, T>(ptr: *const T) -> Option<&'a T> {
     // SAFETY: the caller passes NULL or a valid pointer (the header's contract).
     unsafe { ptr.as_ref() }
@@ -36,7 +36,7 @@ pub(crate) fn text<'a>(ptr: *const c_char, name: &str, kind: ErrorKind) -> CResu
     optional_text(ptr, name, kind)?.ok_or_else(|| Failure::null_argument(name))
 }
 
-/// Text that may be NULL (an unset option).
+/// Text that may be NULL (an envelope's missing position).
 pub(crate) fn optional_text<'a>(
     ptr: *const c_char,
     name: &str,

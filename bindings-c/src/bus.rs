@@ -1,14 +1,14 @@
 //! `tidings_bus`: connect with options, emit (one, or many in flight), and free (which closes).
 
 use crate::args::{
-    copy_text, copy_text_to_slot, event_data, json_object, optional, optional_text, out, required,
-    take, text, text_array, too_small,
+    copy_text, copy_text_to_slot, event_data, json_object, optional, out, required, take, text,
+    text_array, too_small,
 };
+use crate::connect_options::tidings_connect_options;
 use crate::error::{boundary, boundary_void, tidings_result, CResult, Failure};
 use crate::runtime::Engine;
 use std::ffi::c_char;
 use std::sync::Arc;
-use std::time::Duration;
 use tidings_core::{Bus, EmitOptions, EmitRequest, ErrorKind};
 
 /// Bytes an event id needs in a caller's buffer: the id tidings emits (a hyphenated UUIDv7,
@@ -22,71 +22,14 @@ pub struct tidings_bus {
     pub(crate) bus: Bus,
 }
 
-/// Options of `tidings_connect`. Zero-initialise it (`tidings_connect_options opts = {0};`) and set
-/// what you need: every zero or NULL field means the default.
-#[repr(C)]
-pub struct tidings_connect_options {
-    /// Prefix of every key and channel (`<namespace>:`); NULL for none.
-    pub key_namespace: *const c_char,
-    /// The CloudEvents `source` stamped on emitted events; NULL for `tidings`.
-    pub source: *const c_char,
-    /// How long connecting may take; 0 for 5000.
-    pub connect_timeout_ms: u32,
-    /// How long one Redis command may take; 0 for 5000.
-    pub response_timeout_ms: u32,
-    /// Trim each stream to about this many entries; 0 to keep everything.
-    pub max_stream_len: u64,
-    /// Find streams that other code wrote without registering their type (costs a keyspace
-    /// scan per wildcard pattern).
-    pub discover_streams: bool,
-}
-
-/// Options of `tidings_emit_with`; zero-initialise it. NULL fields are left out of the event.
-#[repr(C)]
-pub struct tidings_emit_options {
-    /// What the event is about (CloudEvents `subject`), such as `user-123`.
-    pub subject: *const c_char,
-    /// Context carried beside the data: JSON text of an object, such as `{"ip":"10.0.0.1"}`.
-    pub metadata_json: *const c_char,
-    /// The schema version of the data; NULL for `1`.
-    pub version: *const c_char,
-}
-
-fn builder(
-    url: &str,
-    options: Option<&tidings_connect_options>,
-) -> CResult<tidings_core::BusBuilder> {
-    let mut builder = Bus::builder(url);
-    let Some(options) = options else {
-        return Ok(builder);
-    };
-    if let Some(namespace) =
-        optional_text(options.key_namespace, "key_namespace", ErrorKind::Config)?
-    {
-        builder = builder.namespace(namespace);
-    }
-    if let Some(source) = optional_text(options.source, "source", ErrorKind::Config)? {
-        builder = builder.source(source);
-    }
-    if options.connect_timeout_ms > 0 {
-        builder = builder.connect_timeout(Duration::from_millis(options.connect_timeout_ms.into()));
-    }
-    if options.response_timeout_ms > 0 {
-        builder =
-            builder.response_timeout(Duration::from_millis(options.response_timeout_ms.into()));
-    }
-    if options.max_stream_len > 0 {
-        builder = builder.max_stream_len(options.max_stream_len);
-    }
-    Ok(builder.discover_streams(options.discover_streams))
-}
-
 /// Connects to `url`: `memory://` (the embedded backend; `memory://<name>` is shared by every bus
 /// of that name in this process), `redis://[user:password@]host:port[/db]` or `rediss://…` (TLS).
-/// `options` may be NULL for the defaults. Each bus runs its own background threads (see the
-/// top of this header) until it is freed.
+/// `options` (from `tidings_connect_options_new`) may be NULL for the defaults; every option is
+/// checked before anything connects. Each bus runs its own background threads (see the top of
+/// this header) until it is freed.
 ///
-/// Ownership: the caller owns `*bus` and frees it with `tidings_bus_free`.
+/// Ownership: the caller owns `*bus` and frees it with `tidings_bus_free`. `options` is only
+/// read: it stays the caller's, to reuse or free at once.
 #[no_mangle]
 pub extern "C" fn tidings_connect(
     url: *const c_char,
@@ -95,7 +38,10 @@ pub extern "C" fn tidings_connect(
 ) -> tidings_result {
     boundary(|| {
         let url = text(url, "url", ErrorKind::Config)?;
-        let builder = builder(url, optional(options))?;
+        let builder = match optional(options) {
+            Some(options) => options.builder(url),
+            None => Bus::builder(url),
+        };
         let output = out(bus, "bus")?;
         let engine = Engine::start()?;
         let connected = engine.block_on(builder.build())?;
@@ -107,25 +53,87 @@ pub extern "C" fn tidings_connect(
     })
 }
 
-fn emit_options(options: *const tidings_emit_options) -> CResult<EmitOptions> {
-    let mut emit = EmitOptions::new();
-    let Some(options) = optional(options) else {
-        return Ok(emit);
-    };
-    if let Some(subject) = optional_text(options.subject, "subject", ErrorKind::InvalidData)? {
-        emit = emit.subject(subject);
-    }
-    if let Some(metadata) = optional_text(
-        options.metadata_json,
-        "metadata_json",
-        ErrorKind::InvalidData,
-    )? {
-        emit = emit.metadata(json_object(metadata, "metadata_json")?);
-    }
-    if let Some(version) = optional_text(options.version, "version", ErrorKind::InvalidData)? {
-        emit = emit.version(version);
-    }
-    Ok(emit)
+/// The options of `tidings_emit_with` (opaque), made by `tidings_emit_options_new` (no subject,
+/// no metadata, version `1`) and changed by its setters. Set it from one thread at a time; once
+/// set, any number of threads may emit with it at once.
+pub struct tidings_emit_options {
+    options: EmitOptions,
+}
+
+/// Makes emit options: no subject, no metadata, version `1`.
+///
+/// Ownership: the caller owns `*out` and frees it with `tidings_emit_options_free`.
+#[no_mangle]
+pub extern "C" fn tidings_emit_options_new(out: *mut *mut tidings_emit_options) -> tidings_result {
+    boundary(|| {
+        let output = crate::args::out(out, "out")?;
+        *output = Box::into_raw(Box::new(tidings_emit_options {
+            options: EmitOptions::new(),
+        }));
+        Ok(())
+    })
+}
+
+/// Frees emit options. NULL is ignored; using them afterwards, or freeing them twice, is
+/// undefined behaviour.
+#[no_mangle]
+pub extern "C" fn tidings_emit_options_free(options: *mut tidings_emit_options) {
+    boundary_void(|| drop(take(options)));
+}
+
+/// Runs one emit-options setter: the options are unchanged when it fails.
+fn set_emit(
+    options: *mut tidings_emit_options,
+    change: impl FnOnce(EmitOptions) -> CResult<EmitOptions>,
+) -> tidings_result {
+    boundary(|| {
+        let options = out(options, "options")?;
+        options.options = change(options.options.clone())?;
+        Ok(())
+    })
+}
+
+/// What the event is about (CloudEvents `subject`), such as `user-123`. An empty subject is
+/// refused by the emit (`TIDINGS_RESULT_INVALID_DATA`).
+///
+/// Ownership: the text is copied; nothing to free.
+#[no_mangle]
+pub extern "C" fn tidings_emit_options_set_subject(
+    options: *mut tidings_emit_options,
+    subject: *const c_char,
+) -> tidings_result {
+    set_emit(options, |emit| {
+        Ok(emit.subject(text(subject, "subject", ErrorKind::InvalidData)?))
+    })
+}
+
+/// Context carried beside the data: JSON text of an object, such as `{"ip":"10.0.0.1"}`; other
+/// text is refused here (`TIDINGS_RESULT_INVALID_DATA`).
+///
+/// Ownership: the text is read and not kept; nothing to free.
+#[no_mangle]
+pub extern "C" fn tidings_emit_options_set_metadata_json(
+    options: *mut tidings_emit_options,
+    metadata_json: *const c_char,
+) -> tidings_result {
+    set_emit(options, |emit| {
+        let metadata = text(metadata_json, "metadata_json", ErrorKind::InvalidData)?;
+        Ok(emit.metadata(json_object(metadata, "metadata_json")?))
+    })
+}
+
+/// The schema version of the data (default `1`). An empty version is refused by the emit
+/// (`TIDINGS_RESULT_INVALID_DATA`).
+///
+/// Ownership: the text is copied; nothing to free.
+#[no_mangle]
+pub extern "C" fn tidings_emit_options_set_version(
+    options: *mut tidings_emit_options,
+    version: *const c_char,
+) -> tidings_result {
+    set_emit(options, |emit| {
+        Ok(emit.version(text(version, "version", ErrorKind::InvalidData)?))
+    })
 }
 
 /// Emits an event of `event_type` whose data is the JSON text `json`, and writes its id (and a
@@ -154,9 +162,11 @@ pub extern "C" fn tidings_emit(
     )
 }
 
-/// `tidings_emit` with a subject, metadata or version (`options` may be NULL).
+/// `tidings_emit` with a subject, metadata or version (`options`, from
+/// `tidings_emit_options_new`, may be NULL for none).
 ///
-/// Ownership: writes into the caller's buffer; nothing to free.
+/// Ownership: writes into the caller's buffer; nothing to free. `options` is only read: it
+/// stays the caller's.
 #[no_mangle]
 pub extern "C" fn tidings_emit_with(
     bus: *const tidings_bus,
@@ -171,7 +181,7 @@ pub extern "C" fn tidings_emit_with(
         let bus = required(bus, "bus")?;
         let event_type = text(event_type, "event_type", ErrorKind::InvalidType)?;
         let data = event_data(text(json, "json", ErrorKind::InvalidData)?, "json")?;
-        let options = emit_options(options)?;
+        let options = optional(options).map_or_else(EmitOptions::new, |o| o.options.clone());
         required(id_buf, "id_buf")?;
         let needed = out(needed, "needed")?;
         if id_buf_len < TIDINGS_EVENT_ID_SIZE {

@@ -100,7 +100,8 @@ pub extern "C" fn tidings_event_type(
     })
 }
 
-/// Who emitted the event (CloudEvents `source`; `unknown` for events in the seed's shape).
+/// Who emitted the event (CloudEvents `source`; `unknown` for events in the legacy shape
+/// `{id, type, timestamp, data, metadata}`).
 ///
 /// Ownership: `*out` is borrowed from `event` and valid until the event is freed.
 #[no_mangle]
@@ -240,10 +241,11 @@ pub extern "C" fn tidings_event_clone(
     })
 }
 
-/// Reads one stream entry's envelope (CloudEvents JSON as tidings writes it, or the seed's
-/// shape), as every reader does (`docs/wire-format.md` §4). `position` is the entry id
-/// (`<ms>-<seq>`), or NULL when there is none. An envelope that cannot be read fails with
-/// `TIDINGS_RESULT_INVALID_DATA`; a malformed position with `TIDINGS_RESULT_CONFIG`.
+/// Reads one stream entry's envelope (CloudEvents JSON as tidings writes it, or the legacy shape
+/// `{id, type, timestamp, data, metadata}`), as every reader does (`docs/wire-format.md` §4).
+/// `position` is the entry id (`<ms>-<seq>`), or NULL when there is none. An envelope that
+/// cannot be read fails with `TIDINGS_RESULT_INVALID_DATA`; a malformed position with
+/// `TIDINGS_RESULT_CONFIG`.
 ///
 /// Ownership: the caller owns `*out` and frees it with `tidings_event_free`.
 #[no_mangle]

@@ -167,18 +167,22 @@ pub(crate) fn boundary(body: impl FnOnce() -> CResult) -> tidings_result {
             failure.result
         }
         Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
             set_last_error(
                 tidings_result::Internal,
-                &format!("a bug in tidings: {what}"),
+                &format!("a bug in tidings: {}", panic_message(&*panic)),
             );
             tidings_result::Internal
         }
     }
+}
+
+/// The message a panic was raised with.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
 }
 
 /// The same for functions that return nothing (the `_free` functions): a panic is swallowed.

@@ -1,6 +1,6 @@
 //! History queries and `tidings_event_list`, the list of events they return.
 
-use crate::args::{optional, optional_text, out, required, take, text};
+use crate::args::{optional, out, required, take, text};
 use crate::bus::tidings_bus;
 use crate::envelope::tidings_event;
 use crate::error::{boundary, boundary_void, tidings_result, CResult, Failure};
@@ -12,47 +12,132 @@ pub struct tidings_event_list {
     events: Vec<tidings_event>,
 }
 
-/// Options of `tidings_history_with`; zero-initialise it. Zero or NULL fields mean "no bound"
-/// (and a `limit` of 0 means the default, 100).
-#[repr(C)]
+/// The options of `tidings_history_with` (opaque), made by `tidings_history_options_new` (the
+/// newest 100 events, newest first, no bounds) and changed by its setters. Set it from one
+/// thread at a time; once set, any number of threads may query with it at once.
 pub struct tidings_history_options {
-    /// The most events returned; 0 for 100.
-    pub limit: usize,
-    /// Only events appended at or after this time (ms since the Unix epoch); 0 for no bound.
-    pub since_ms: u64,
-    /// Only events appended before this time (ms since the Unix epoch); 0 for no bound.
-    pub until_ms: u64,
-    /// Only events after this position (exclusive), to walk pages; overrides `since_ms`.
-    pub since_position: *const c_char,
-    /// Only events before this position (exclusive); overrides `until_ms`.
-    pub until_position: *const c_char,
-    /// Return the oldest `limit` events, oldest first, instead of the newest, newest first.
-    pub oldest_first: bool,
+    query: HistoryQuery,
 }
 
-fn bound(ms: u64, position: *const c_char, name: &str) -> CResult<Option<Bound>> {
-    match optional_text(position, name, ErrorKind::Config)? {
-        Some(position) => Ok(Some(Bound::parse(position)?)),
-        None if ms > 0 => Ok(Some(Bound::from_millis(ms))),
-        None => Ok(None),
-    }
+/// Makes history options: the newest 100 events, newest first, with no bounds.
+///
+/// Ownership: the caller owns `*out` and frees it with `tidings_history_options_free`.
+#[no_mangle]
+pub extern "C" fn tidings_history_options_new(
+    out: *mut *mut tidings_history_options,
+) -> tidings_result {
+    boundary(|| {
+        let output = crate::args::out(out, "out")?;
+        *output = Box::into_raw(Box::new(tidings_history_options {
+            query: HistoryQuery::new(),
+        }));
+        Ok(())
+    })
 }
 
-fn query(options: &tidings_history_options) -> CResult<HistoryQuery> {
-    let mut query = HistoryQuery::new();
-    if options.limit > 0 {
-        query = query.limit(options.limit);
-    }
-    if let Some(since) = bound(options.since_ms, options.since_position, "since_position")? {
-        query = query.since(since);
-    }
-    if let Some(until) = bound(options.until_ms, options.until_position, "until_position")? {
-        query = query.until(until);
-    }
-    if options.oldest_first {
-        query = query.order(Order::OldestFirst);
-    }
-    Ok(query)
+/// Frees history options. NULL is ignored; using them afterwards, or freeing them twice, is
+/// undefined behaviour.
+#[no_mangle]
+pub extern "C" fn tidings_history_options_free(options: *mut tidings_history_options) {
+    boundary_void(|| drop(take(options)));
+}
+
+/// Runs one history-options setter: the options are unchanged when it fails.
+fn set_history(
+    options: *mut tidings_history_options,
+    change: impl FnOnce(HistoryQuery) -> CResult<HistoryQuery>,
+) -> tidings_result {
+    boundary(|| {
+        let options = out(options, "options")?;
+        options.query = change(options.query)?;
+        Ok(())
+    })
+}
+
+/// The most events returned (default 100).
+///
+/// Ownership: nothing to free.
+#[no_mangle]
+pub extern "C" fn tidings_history_options_set_limit(
+    options: *mut tidings_history_options,
+    limit: usize,
+) -> tidings_result {
+    set_history(options, |query| Ok(query.limit(limit)))
+}
+
+/// Only events appended at or after this time (ms since the Unix epoch, inclusive). Replaces a
+/// `since_position` set before.
+///
+/// Ownership: nothing to free.
+#[no_mangle]
+pub extern "C" fn tidings_history_options_set_since_ms(
+    options: *mut tidings_history_options,
+    since_ms: u64,
+) -> tidings_result {
+    set_history(options, |query| {
+        Ok(query.since(Bound::from_millis(since_ms)))
+    })
+}
+
+/// Only events appended before this time (ms since the Unix epoch, exclusive). Replaces an
+/// `until_position` set before.
+///
+/// Ownership: nothing to free.
+#[no_mangle]
+pub extern "C" fn tidings_history_options_set_until_ms(
+    options: *mut tidings_history_options,
+    until_ms: u64,
+) -> tidings_result {
+    set_history(options, |query| {
+        Ok(query.until(Bound::from_millis(until_ms)))
+    })
+}
+
+/// Only events after this position (`<ms>-<seq>` from `tidings_event_position`, exclusive), to
+/// walk pages; other text is refused here (`TIDINGS_RESULT_CONFIG`). Replaces a `since_ms` set
+/// before.
+///
+/// Ownership: the text is read and not kept; nothing to free.
+#[no_mangle]
+pub extern "C" fn tidings_history_options_set_since_position(
+    options: *mut tidings_history_options,
+    since_position: *const c_char,
+) -> tidings_result {
+    set_history(options, |query| {
+        let position = text(since_position, "since_position", ErrorKind::Config)?;
+        Ok(query.since(Bound::parse(position)?))
+    })
+}
+
+/// Only events before this position (exclusive); other text is refused here
+/// (`TIDINGS_RESULT_CONFIG`). Replaces an `until_ms` set before.
+///
+/// Ownership: the text is read and not kept; nothing to free.
+#[no_mangle]
+pub extern "C" fn tidings_history_options_set_until_position(
+    options: *mut tidings_history_options,
+    until_position: *const c_char,
+) -> tidings_result {
+    set_history(options, |query| {
+        let position = text(until_position, "until_position", ErrorKind::Config)?;
+        Ok(query.until(Bound::parse(position)?))
+    })
+}
+
+/// Which end to read from: `"newest_first"` (the default: the newest `limit` events, newest
+/// first) or `"oldest_first"` (the oldest `limit` events, oldest first); other text is refused
+/// here (`TIDINGS_RESULT_CONFIG`).
+///
+/// Ownership: the text is read and not kept; nothing to free.
+#[no_mangle]
+pub extern "C" fn tidings_history_options_set_order(
+    options: *mut tidings_history_options,
+    order: *const c_char,
+) -> tidings_result {
+    set_history(options, |query| {
+        let order = text(order, "order", ErrorKind::Config)?;
+        Ok(query.order(order.parse::<Order>()?))
+    })
 }
 
 /// The newest `limit` events (0 for 100) that `pattern` selects, newest first, merged across
@@ -69,21 +154,42 @@ pub extern "C" fn tidings_history(
     until_ms: u64,
     list: *mut *mut tidings_event_list,
 ) -> tidings_result {
-    let options = tidings_history_options {
-        limit,
-        since_ms,
-        until_ms,
-        since_position: std::ptr::null(),
-        until_position: std::ptr::null(),
-        oldest_first: false,
-    };
-    tidings_history_with(bus, pattern, &options, list)
+    boundary(|| {
+        let bus = required(bus, "bus")?;
+        let pattern = text(pattern, "pattern", ErrorKind::InvalidPattern)?;
+        let mut query = HistoryQuery::new();
+        if limit > 0 {
+            query = query.limit(limit);
+        }
+        if since_ms > 0 {
+            query = query.since(Bound::from_millis(since_ms));
+        }
+        if until_ms > 0 {
+            query = query.until(Bound::from_millis(until_ms));
+        }
+        read(bus, pattern, query, list)
+    })
 }
 
-/// `tidings_history` with options: position bounds for paging, oldest first (`options` may be
-/// NULL for the defaults).
+/// Runs a history query into a new list written to `*list`.
+fn read(
+    bus: &tidings_bus,
+    pattern: &str,
+    query: HistoryQuery,
+    list: *mut *mut tidings_event_list,
+) -> CResult {
+    let output = out(list, "list")?;
+    let events = bus.engine.block_on(bus.bus.history(pattern, query))?;
+    let events = events.into_iter().map(tidings_event::new).collect();
+    *output = Box::into_raw(Box::new(tidings_event_list { events }));
+    Ok(())
+}
+
+/// `tidings_history` with options: position bounds for paging, oldest first (`options`, from
+/// `tidings_history_options_new`, may be NULL for the defaults).
 ///
-/// Ownership: the caller owns `*list` and frees it with `tidings_event_list_free`.
+/// Ownership: the caller owns `*list` and frees it with `tidings_event_list_free`. `options` is
+/// only read: it stays the caller's.
 #[no_mangle]
 pub extern "C" fn tidings_history_with(
     bus: *const tidings_bus,
@@ -94,15 +200,8 @@ pub extern "C" fn tidings_history_with(
     boundary(|| {
         let bus = required(bus, "bus")?;
         let pattern = text(pattern, "pattern", ErrorKind::InvalidPattern)?;
-        let query = match optional(options) {
-            Some(options) => query(options)?,
-            None => HistoryQuery::new(),
-        };
-        let output = out(list, "list")?;
-        let events = bus.engine.block_on(bus.bus.history(pattern, query))?;
-        let events = events.into_iter().map(tidings_event::new).collect();
-        *output = Box::into_raw(Box::new(tidings_event_list { events }));
-        Ok(())
+        let query = optional(options).map_or_else(HistoryQuery::new, |o| o.query);
+        read(bus, pattern, query, list)
     })
 }
 

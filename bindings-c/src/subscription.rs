@@ -1,15 +1,16 @@
 //! `tidings_subscription`: events a pattern selects, delivered to a callback on a thread of the
 //! subscription's own, or read in a poll loop with `tidings_subscription_next`.
 
-use crate::args::{optional, optional_text, out, required, take, text};
+use crate::args::{optional, out, required, take, text};
 use crate::bus::tidings_bus;
 use crate::envelope::tidings_event;
-use crate::error::{boundary, boundary_void, tidings_result, CResult, Failure};
+use crate::error::{boundary, boundary_void, panic_message, tidings_result, CResult, Failure};
 use crate::runtime::Engine;
 use std::ffi::{c_char, c_void};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tidings_core::{ErrorKind, Start, SubscribeOptions, Subscription};
+use tidings_core::{Bus, ErrorKind, Event, Start, SubscribeOptions, Subscription};
 use tokio::sync::watch;
 
 /// Called once per event, in delivery order, on the subscription's own thread (one thread per
@@ -17,20 +18,94 @@ use tokio::sync::watch;
 /// text taken from it are valid only until the callback returns (`tidings_event_clone` keeps a
 /// copy). The callback may call any tidings function, including emitting on the same bus and
 /// `tidings_subscription_free` on its own subscription. Callbacks of one subscription never
-/// overlap; a slow callback holds back only its own subscription.
+/// overlap; a slow callback holds back only its own subscription. Should handing an event over
+/// fail inside tidings (a bug: a panic), that event is skipped, counted as a handler error in
+/// the bus's metrics and reported on stderr, and delivery goes on with the next one.
 pub type tidings_event_callback =
     Option<unsafe extern "C" fn(userdata: *mut c_void, event: *const tidings_event)>;
 
-/// Options of `tidings_subscribe_with`; zero-initialise it: the default is live (only events
-/// emitted after the subscription is made).
-#[repr(C)]
+/// The options of `tidings_subscribe_with` (opaque), made by `tidings_subscribe_options_new`
+/// (live from now, the core's batch size) and changed by its setters. Set it from one thread at
+/// a time; once set, any number of threads may subscribe with it at once.
 pub struct tidings_subscribe_options {
-    /// Where to start: NULL or `"live"`; `"start"` (everything the streams still hold, then
-    /// live); or a position `"<ms>-<seq>"` from `tidings_event_position` (resume after it).
-    pub from: *const c_char,
-    /// When `from` is NULL and this is not 0: replay the events appended at or after this time
-    /// (milliseconds since the Unix epoch), then follow live.
-    pub from_time_ms: u64,
+    options: SubscribeOptions,
+}
+
+/// Makes subscribe options: live (only events emitted after the subscription is made).
+///
+/// Ownership: the caller owns `*out` and frees it with `tidings_subscribe_options_free`.
+#[no_mangle]
+pub extern "C" fn tidings_subscribe_options_new(
+    out: *mut *mut tidings_subscribe_options,
+) -> tidings_result {
+    boundary(|| {
+        let output = crate::args::out(out, "out")?;
+        *output = Box::into_raw(Box::new(tidings_subscribe_options {
+            options: SubscribeOptions::new(),
+        }));
+        Ok(())
+    })
+}
+
+/// Frees subscribe options. NULL is ignored; using them afterwards, or freeing them twice, is
+/// undefined behaviour.
+#[no_mangle]
+pub extern "C" fn tidings_subscribe_options_free(options: *mut tidings_subscribe_options) {
+    boundary_void(|| drop(take(options)));
+}
+
+/// Runs one subscribe-options setter: the options are unchanged when it fails.
+fn set_subscribe(
+    options: *mut tidings_subscribe_options,
+    change: impl FnOnce(SubscribeOptions) -> CResult<SubscribeOptions>,
+) -> tidings_result {
+    boundary(|| {
+        let options = out(options, "options")?;
+        options.options = change(options.options)?;
+        Ok(())
+    })
+}
+
+/// Where to start: `"live"` (the default); `"start"` (everything the streams still hold, then
+/// live); or a position `"<ms>-<seq>"` from `tidings_event_position` (resume after it). Other
+/// text is refused here (`TIDINGS_RESULT_CONFIG`). Replaces a `from_time_ms` set before.
+///
+/// Ownership: the text is read and not kept; nothing to free.
+#[no_mangle]
+pub extern "C" fn tidings_subscribe_options_set_from(
+    options: *mut tidings_subscribe_options,
+    from: *const c_char,
+) -> tidings_result {
+    set_subscribe(options, |subscribe| {
+        let from = text(from, "from", ErrorKind::Config)?;
+        Ok(subscribe.from(Start::parse(from)?))
+    })
+}
+
+/// Start with the events appended at or after this time (milliseconds since the Unix epoch),
+/// then follow live. Replaces a `from` set before.
+///
+/// Ownership: nothing to free.
+#[no_mangle]
+pub extern "C" fn tidings_subscribe_options_set_from_time_ms(
+    options: *mut tidings_subscribe_options,
+    from_time_ms: u64,
+) -> tidings_result {
+    set_subscribe(options, |subscribe| {
+        Ok(subscribe.from(Start::from_millis(from_time_ms)))
+    })
+}
+
+/// The most events read from the backend, and handed over, at once (default 512; 0 counts as
+/// 1).
+///
+/// Ownership: nothing to free.
+#[no_mangle]
+pub extern "C" fn tidings_subscribe_options_set_batch_size(
+    options: *mut tidings_subscribe_options,
+    batch_size: usize,
+) -> tidings_result {
+    set_subscribe(options, |subscribe| Ok(subscribe.batch_size(batch_size)))
 }
 
 /// A subscription (opaque).
@@ -54,14 +129,10 @@ struct UserData(*mut c_void);
 // SAFETY: the header documents that the callback runs on another thread with this pointer.
 unsafe impl Send for UserData {}
 
-fn start(options: *const tidings_subscribe_options) -> CResult<Start> {
-    let Some(options) = optional(options) else {
-        return Ok(Start::Live);
-    };
-    match optional_text(options.from, "from", ErrorKind::Config)? {
-        Some(from) => Ok(Start::parse(from)?),
-        None if options.from_time_ms > 0 => Ok(Start::from_millis(options.from_time_ms)),
-        None => Ok(Start::Live),
+impl UserData {
+    /// The pointer (a method, so closures capture the whole `Send` wrapper, not its field).
+    fn get(&self) -> *mut c_void {
+        self.0
     }
 }
 
@@ -90,10 +161,12 @@ pub extern "C" fn tidings_subscribe(
     )
 }
 
-/// `tidings_subscribe` from a position or a time (`options` may be NULL: live). A replay hands
-/// over to live events without a gap or a duplicate.
+/// `tidings_subscribe` from a position or a time, or with another batch size (`options`, from
+/// `tidings_subscribe_options_new`, may be NULL: live). A replay hands over to live events
+/// without a gap or a duplicate.
 ///
 /// Ownership: the caller owns `*subscription` and frees it with `tidings_subscription_free`.
+/// `options` is only read: it stays the caller's.
 #[no_mangle]
 pub extern "C" fn tidings_subscribe_with(
     bus: *const tidings_bus,
@@ -106,7 +179,7 @@ pub extern "C" fn tidings_subscribe_with(
     boundary(|| {
         let bus = required(bus, "bus")?;
         let pattern = text(pattern, "pattern", ErrorKind::InvalidPattern)?;
-        let options = SubscribeOptions::new().from(start(options)?);
+        let options = optional(options).map_or_else(SubscribeOptions::new, |o| o.options);
         let output = out(subscription, "subscription")?;
         let engine = bus.engine.clone();
         let live = engine.block_on(bus.bus.subscribe_with(pattern, options))?;
@@ -115,9 +188,13 @@ pub extern "C" fn tidings_subscribe_with(
             Some(callback) => {
                 let (stop, stopped) = watch::channel(false);
                 let handle = engine.handle();
+                let bus = bus.bus.clone();
                 let userdata = UserData(userdata);
                 let thread = engine.spawn_callback_thread(move || {
-                    deliver(handle, live, stopped, callback, userdata)
+                    // SAFETY: the caller's function, called as the header documents.
+                    let step =
+                        move |event: &tidings_event| unsafe { callback(userdata.get(), event) };
+                    deliver(handle, bus, live, stopped, step)
                 })?;
                 Mode::Callback { stop, thread }
             }
@@ -127,14 +204,15 @@ pub extern "C" fn tidings_subscribe_with(
     })
 }
 
-/// The body of a callback thread: hands each event to the callback until the subscription is
-/// freed or the bus closes.
+/// The body of a callback thread: hands each event to `step` (the user's callback) until the
+/// subscription is freed or the bus closes. A panic while handling one event does not end
+/// delivery (see `handle_one`).
 fn deliver(
     handle: tokio::runtime::Handle,
+    bus: Bus,
     mut live: Subscription,
     mut stopped: watch::Receiver<bool>,
-    callback: unsafe extern "C" fn(*mut c_void, *const tidings_event),
-    userdata: UserData,
+    mut step: impl FnMut(&tidings_event),
 ) {
     let is_stopped = |stopped: &watch::Receiver<bool>| *stopped.borrow();
     while !is_stopped(&stopped) {
@@ -150,10 +228,29 @@ fn deliver(
             if is_stopped(&stopped) {
                 break;
             }
-            let event = tidings_event::new(event);
-            // SAFETY: the caller's function, called as the header documents.
-            unsafe { callback(userdata.0, &event) };
+            handle_one(&bus, event, &mut step);
         }
+    }
+    // What a bus owns is dropped where it was made: on its runtime.
+    handle.block_on(async move {
+        drop(live);
+        drop(bus);
+    });
+}
+
+/// Handles one event: makes the C view of it and calls `step` with it. A panic there is caught
+/// (the callback thread must outlive it), counted in the bus's metrics (`handler_errors` of the
+/// event's type) and reported on stderr; the next event is delivered as usual.
+fn handle_one(bus: &Bus, event: Event, step: &mut impl FnMut(&tidings_event)) {
+    let event_type = event.event_type.clone();
+    let handled = catch_unwind(AssertUnwindSafe(|| step(&tidings_event::new(event))));
+    if let Err(panic) = handled {
+        tidings_core::bindings::report_handler_error(bus, &event_type);
+        eprintln!(
+            "tidings: a panic while delivering an event of type {event_type} to a C callback: \
+             {}; the event is skipped and delivery goes on",
+            panic_message(&*panic)
+        );
     }
 }
 
@@ -221,4 +318,59 @@ pub extern "C" fn tidings_subscription_free(subscription: *mut tidings_subscript
         }
         drop(engine);
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::envelope::tidings_event_data;
+    use std::ffi::CStr;
+    use std::sync::mpsc;
+    use tidings_core::serde_json::json;
+
+    fn data(event: &tidings_event) -> String {
+        let mut text = std::ptr::null();
+        assert_eq!(tidings_event_data(event, &mut text), tidings_result::Ok);
+        unsafe { CStr::from_ptr(text) }.to_str().unwrap().to_owned()
+    }
+
+    #[test]
+    fn a_panic_while_handling_one_event_does_not_end_delivery() {
+        let engine = Engine::start().unwrap();
+        let bus = engine.block_on(Bus::connect("memory://")).unwrap();
+        for n in 1..=3 {
+            engine
+                .block_on(bus.emit("panic.test", json!({ "n": n })))
+                .unwrap();
+        }
+        let from_start = SubscribeOptions::new().from(Start::Beginning);
+        let live = engine
+            .block_on(bus.subscribe_with("panic.*", from_start))
+            .unwrap();
+        let (stop, stopped) = watch::channel(false);
+        let (seen, delivered) = mpsc::channel();
+        let (handle, thread_bus) = (engine.handle(), bus.clone());
+        let thread = std::thread::spawn(move || {
+            let step = move |event: &tidings_event| {
+                let data = data(event);
+                assert_ne!(data, r#"{"n":2}"#, "a bug while handling the second event");
+                seen.send(data).unwrap();
+            };
+            deliver(handle, thread_bus, live, stopped, step)
+        });
+        let wait = Duration::from_secs(30);
+        let first = delivered.recv_timeout(wait).expect("the first event");
+        let third = delivered
+            .recv_timeout(wait)
+            .expect("the event after the one whose handling panicked");
+        assert_eq!([first, third], [r#"{"n":1}"#, r#"{"n":3}"#]);
+        stop.send_replace(true);
+        thread.join().expect("the callback thread ends normally");
+        let metrics = bus.metrics();
+        assert_eq!(metrics.types["panic.test"].handler_errors, 1);
+        engine.block_on(async move {
+            bus.close().await;
+            drop(bus);
+        });
+    }
 }

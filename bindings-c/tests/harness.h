@@ -78,6 +78,7 @@ uint64_t now_ms(void);
 
 /* The tests, one array per file. */
 extern const test_case api_tests[];
+extern const test_case options_tests[];
 extern const test_case bad_input_tests[];
 extern const test_case callback_tests[];
 extern const test_case vector_tests[];

@@ -19,8 +19,8 @@
 
 #include "harness.h"
 
-static const test_case *const suites[] = {api_tests, bad_input_tests, callback_tests,
-                                         vector_tests, cross_language_tests};
+static const test_case *const suites[] = {api_tests,    options_tests,   bad_input_tests,
+                                         callback_tests, vector_tests, cross_language_tests};
 
 void test_fail(test_context *t, const char *file, int line, const char *fmt, ...) {
   va_list args;
@@ -53,10 +53,13 @@ bool json_same(const char *a, const char *b) {
 }
 
 tidings_result connect_test_bus(const test_context *t, tidings_bus **bus) {
-  tidings_connect_options options = {0};
-  options.key_namespace = t->ns;
-  options.source = "c-tests";
-  return tidings_connect(t->url, &options, bus);
+  tidings_connect_options *options = NULL;
+  tidings_result result = tidings_connect_options_new(&options);
+  if (result == TIDINGS_RESULT_OK) result = tidings_connect_options_set_namespace(options, t->ns);
+  if (result == TIDINGS_RESULT_OK) result = tidings_connect_options_set_source(options, "c-tests");
+  if (result == TIDINGS_RESULT_OK) result = tidings_connect(t->url, options, bus);
+  tidings_connect_options_free(options);
+  return result;
 }
 
 /* ---- a private redis-server ---- */

@@ -17,17 +17,21 @@ static void emit_then_read_every_field(test_context *t) {
   tidings_bus *bus = NULL;
   tidings_event_list *list = NULL;
   const tidings_event *event = NULL;
-  tidings_emit_options options = {0};
+  tidings_emit_options *options = NULL;
   char id[TIDINGS_EVENT_ID_SIZE];
   size_t needed = 0, len = 0;
   uint64_t time_ms = 0, before = now_ms();
 
   CHECK_OK(t, connect_test_bus(t, &bus));
-  options.subject = "user-123";
-  options.metadata_json = "{\"ip\": \"192.168.1.1\", \"userAgent\": \"Mozilla/5.0\"}";
-  options.version = "2";
+  CHECK_OK(t, tidings_emit_options_new(&options));
+  CHECK_OK(t, tidings_emit_options_set_subject(options, "user-123"));
+  CHECK_OK(t, tidings_emit_options_set_metadata_json(
+                  options, "{\"ip\": \"192.168.1.1\", \"userAgent\": \"Mozilla/5.0\"}"));
+  CHECK_OK(t, tidings_emit_options_set_version(options, "2"));
   CHECK_OK(t, tidings_emit_with(bus, "user.login", "{\"userId\": 123, \"device\": \"iPhone 14\"}",
-                                &options, id, sizeof id, &needed));
+                                options, id, sizeof id, &needed));
+  /* The options are only read: freeing them now changes nothing emitted. */
+  tidings_emit_options_free(options);
   CHECK(t, needed == TIDINGS_EVENT_ID_SIZE);
   CHECK(t, strlen(id) == TIDINGS_EVENT_ID_SIZE - 1);
   CHECK_OK(t, tidings_history(bus, "user.*", 10, 0, 0, &list));
@@ -104,7 +108,7 @@ static void history_pages_and_orders(test_context *t) {
   tidings_bus *bus = NULL;
   tidings_event_list *list = NULL;
   const tidings_event *event = NULL;
-  tidings_history_options options = {0};
+  tidings_history_options *options = NULL;
   char ids[5][TIDINGS_EVENT_ID_SIZE], data[32], position[64];
   size_t needed, len;
 
@@ -125,9 +129,10 @@ static void history_pages_and_orders(test_context *t) {
   CHECK_RESULT(t, tidings_event_list_get(list, 2, &event), TIDINGS_RESULT_INDEX_OUT_OF_RANGE);
   tidings_event_list_free(list);
   /* Oldest first, then the page after the last position seen (one type: positions are exact). */
-  options.limit = 2;
-  options.oldest_first = true;
-  CHECK_OK(t, tidings_history_with(bus, "page.even", &options, &list));
+  CHECK_OK(t, tidings_history_options_new(&options));
+  CHECK_OK(t, tidings_history_options_set_limit(options, 2));
+  CHECK_OK(t, tidings_history_options_set_order(options, "oldest_first"));
+  CHECK_OK(t, tidings_history_with(bus, "page.even", options, &list));
   CHECK_OK(t, tidings_event_list_len(list, &len));
   CHECK(t, len == 2);
   CHECK_OK(t, tidings_event_list_get(list, 0, &event));
@@ -136,13 +141,14 @@ static void history_pages_and_orders(test_context *t) {
   CHECK_STR(t, field(event, tidings_event_id), ids[2]);
   snprintf(position, sizeof position, "%s", field(event, tidings_event_position));
   tidings_event_list_free(list);
-  options.since_position = position;
-  CHECK_OK(t, tidings_history_with(bus, "page.even", &options, &list));
+  CHECK_OK(t, tidings_history_options_set_since_position(options, position));
+  CHECK_OK(t, tidings_history_with(bus, "page.even", options, &list));
   CHECK_OK(t, tidings_event_list_len(list, &len));
   CHECK(t, len == 1);
   CHECK_OK(t, tidings_event_list_get(list, 0, &event));
   CHECK_STR(t, field(event, tidings_event_id), ids[4]);
   tidings_event_list_free(list);
+  tidings_history_options_free(options);
   /* NULL options: the defaults (newest 100). */
   CHECK_OK(t, tidings_history_with(bus, "*", NULL, &list));
   CHECK_OK(t, tidings_event_list_len(list, &len));
@@ -154,7 +160,7 @@ static void history_pages_and_orders(test_context *t) {
 static void a_subscription_resumes_after_a_position_then_follows_live(test_context *t) {
   tidings_bus *bus = NULL;
   tidings_subscription *from_position = NULL, *from_start = NULL;
-  tidings_subscribe_options options = {0};
+  tidings_subscribe_options *options = NULL;
   tidings_event *event = NULL;
   tidings_event_list *list = NULL;
   const tidings_event *first = NULL;
@@ -165,15 +171,17 @@ static void a_subscription_resumes_after_a_position_then_follows_live(test_conte
   for (int i = 0; i < 3; i++) {
     CHECK_OK(t, tidings_emit(bus, "resume.me", "{}", ids[i], sizeof ids[i], &needed));
   }
-  options.from = "start";
-  CHECK_OK(t, tidings_subscribe_with(bus, "resume.me", &options, NULL, NULL, &from_start));
+  CHECK_OK(t, tidings_subscribe_options_new(&options));
+  CHECK_OK(t, tidings_subscribe_options_set_from(options, "start"));
+  CHECK_OK(t, tidings_subscribe_with(bus, "resume.me", options, NULL, NULL, &from_start));
   CHECK_OK(t, tidings_history(bus, "resume.me", 3, 0, 0, &list));
   CHECK_OK(t, tidings_event_list_get(list, 2, &first));
   CHECK_STR(t, field(first, tidings_event_id), ids[0]);
   snprintf(position, sizeof position, "%s", field(first, tidings_event_position));
   tidings_event_list_free(list);
-  options.from = position;
-  CHECK_OK(t, tidings_subscribe_with(bus, "resume.me", &options, NULL, NULL, &from_position));
+  CHECK_OK(t, tidings_subscribe_options_set_from(options, position));
+  CHECK_OK(t, tidings_subscribe_with(bus, "resume.me", options, NULL, NULL, &from_position));
+  tidings_subscribe_options_free(options);
   CHECK_OK(t, tidings_emit(bus, "resume.me", "{}", ids[3], sizeof ids[3], &needed));
   for (int i = 0; i < 4; i++) {
     CHECK_OK(t, tidings_subscription_next(from_start, LIVENESS_MS, &event));
@@ -194,7 +202,7 @@ static void emit_many_emits_them_all(test_context *t) {
   enum { COUNT = 300 };
   tidings_bus *bus = NULL;
   tidings_event_list *list = NULL;
-  tidings_history_options options = {0};
+  tidings_history_options *options = NULL;
   const char *types[COUNT], *jsons[COUNT];
   char texts[COUNT][24];
   char *ids = malloc(COUNT * TIDINGS_EVENT_ID_SIZE);
@@ -210,9 +218,11 @@ static void emit_many_emits_them_all(test_context *t) {
   CHECK_OK(t, tidings_emit_many(bus, COUNT, types, jsons, ids, COUNT * TIDINGS_EVENT_ID_SIZE,
                                 &needed));
   CHECK(t, needed == COUNT * TIDINGS_EVENT_ID_SIZE);
-  options.limit = COUNT + 1;
-  options.oldest_first = true;
-  CHECK_OK(t, tidings_history_with(bus, "batch.item", &options, &list));
+  CHECK_OK(t, tidings_history_options_new(&options));
+  CHECK_OK(t, tidings_history_options_set_limit(options, COUNT + 1));
+  CHECK_OK(t, tidings_history_options_set_order(options, "oldest_first"));
+  CHECK_OK(t, tidings_history_with(bus, "batch.item", options, &list));
+  tidings_history_options_free(options);
   CHECK_OK(t, tidings_event_list_len(list, &len));
   CHECK(t, len == COUNT);
   /* Id i belongs to event i. (With 256 in flight, appends may land in any order.) */

@@ -18,6 +18,9 @@ static void every_null_pointer_is_a_null_argument(test_context *t) {
   tidings_event *owned = NULL;
   tidings_event *event_out = SENTINEL;
   const tidings_event *borrowed = SENTINEL;
+  tidings_emit_options *emit = NULL;
+  tidings_subscribe_options *from = NULL;
+  tidings_history_options *query = NULL;
   const char *text = SENTINEL;
   const char *one_type[] = {"a"}, *one_json[] = {"{}"}, *null_item[] = {NULL};
   uint64_t time_ms = 7;
@@ -66,6 +69,8 @@ static void every_null_pointer_is_a_null_argument(test_context *t) {
   CHECK_RESULT(t, tidings_history(bus, NULL, 10, 0, 0, &list), NUL);
   CHECK_RESULT(t, tidings_history(bus, "*", 10, 0, 0, NULL), NUL);
   CHECK_RESULT(t, tidings_history_with(NULL, "*", NULL, &list), NUL);
+  CHECK_RESULT(t, tidings_history_with(bus, NULL, NULL, &list), NUL);
+  CHECK_RESULT(t, tidings_history_with(bus, "*", NULL, NULL), NUL);
   CHECK(t, list == SENTINEL);
   CHECK_RESULT(t, tidings_event_list_len(NULL, &len), NUL);
   CHECK_RESULT(t, tidings_event_list_get(NULL, 0, &borrowed), NUL);
@@ -88,6 +93,44 @@ static void every_null_pointer_is_a_null_argument(test_context *t) {
   CHECK_RESULT(t, tidings_event_clone(owned, NULL), NUL);
   CHECK(t, time_ms == 7 && event_out == SENTINEL);
 
+  /* The options builders (the connect options' setters are checked in test_options.c). */
+  CHECK_RESULT(t, tidings_connect_options_new(NULL), NUL);
+  CHECK_RESULT(t, tidings_emit_options_new(NULL), NUL);
+  CHECK_RESULT(t, tidings_subscribe_options_new(NULL), NUL);
+  CHECK_RESULT(t, tidings_history_options_new(NULL), NUL);
+  CHECK_OK(t, tidings_emit_options_new(&emit));
+  CHECK_OK(t, tidings_subscribe_options_new(&from));
+  CHECK_OK(t, tidings_history_options_new(&query));
+  CHECK_RESULT(t, tidings_emit_options_set_subject(NULL, "s"), NUL);
+  CHECK_RESULT(t, tidings_emit_options_set_subject(emit, NULL), NUL);
+  CHECK_RESULT(t, tidings_emit_options_set_metadata_json(NULL, "{}"), NUL);
+  CHECK_RESULT(t, tidings_emit_options_set_metadata_json(emit, NULL), NUL);
+  CHECK_RESULT(t, tidings_emit_options_set_version(NULL, "2"), NUL);
+  CHECK_RESULT(t, tidings_emit_options_set_version(emit, NULL), NUL);
+  CHECK_RESULT(t, tidings_subscribe_options_set_from(NULL, "start"), NUL);
+  CHECK_RESULT(t, tidings_subscribe_options_set_from(from, NULL), NUL);
+  CHECK_RESULT(t, tidings_subscribe_options_set_from_time_ms(NULL, 1), NUL);
+  CHECK_RESULT(t, tidings_subscribe_options_set_batch_size(NULL, 1), NUL);
+  CHECK_RESULT(t, tidings_history_options_set_limit(NULL, 1), NUL);
+  CHECK_RESULT(t, tidings_history_options_set_since_ms(NULL, 1), NUL);
+  CHECK_RESULT(t, tidings_history_options_set_until_ms(NULL, 1), NUL);
+  CHECK_RESULT(t, tidings_history_options_set_since_position(NULL, "1-1"), NUL);
+  CHECK_RESULT(t, tidings_history_options_set_since_position(query, NULL), NUL);
+  CHECK_RESULT(t, tidings_history_options_set_until_position(NULL, "1-1"), NUL);
+  CHECK_RESULT(t, tidings_history_options_set_until_position(query, NULL), NUL);
+  CHECK_RESULT(t, tidings_history_options_set_order(NULL, "oldest_first"), NUL);
+  CHECK_RESULT(t, tidings_history_options_set_order(query, NULL), NUL);
+  /* Builders that refused every setting are the defaults: an event with no subject, live. */
+  CHECK_OK(t, tidings_emit_with(bus, "a", "{}", emit, id, sizeof id, &needed));
+  CHECK_OK(t, tidings_history_with(bus, "a", query, &list));
+  CHECK_OK(t, tidings_event_list_get(list, 0, &borrowed));
+  CHECK_OK(t, tidings_event_subject(borrowed, &text));
+  CHECK(t, text == NULL);
+  tidings_event_list_free(list);
+  tidings_emit_options_free(emit);
+  tidings_subscribe_options_free(from);
+  tidings_history_options_free(query);
+
   /* Freeing NULL is safe, as often as you like. */
   tidings_bus_free(NULL);
   tidings_bus_free(NULL);
@@ -97,6 +140,10 @@ static void every_null_pointer_is_a_null_argument(test_context *t) {
   tidings_event_free(NULL);
   tidings_event_list_free(NULL);
   tidings_event_list_free(NULL);
+  tidings_connect_options_free(NULL);
+  tidings_emit_options_free(NULL);
+  tidings_subscribe_options_free(NULL);
+  tidings_history_options_free(NULL);
 
   tidings_event_free(owned);
   tidings_subscription_free(sub);
@@ -108,44 +155,45 @@ static void text_that_is_not_utf8_fails_as_its_argument_would(test_context *t) {
   tidings_subscription *sub = NULL;
   tidings_event_list *list = NULL;
   tidings_event *event = NULL;
-  tidings_connect_options connect = {0};
-  tidings_emit_options emit = {0};
-  tidings_subscribe_options from = {0};
-  tidings_history_options since = {0};
+  tidings_connect_options *connect = NULL;
+  tidings_emit_options *emit = NULL;
+  tidings_subscribe_options *from = NULL;
+  tidings_history_options *query = NULL;
   char id[TIDINGS_EVENT_ID_SIZE];
   size_t needed = 0;
 
   CHECK_RESULT(t, tidings_connect("memory://" NOT_UTF8, NULL, &bus), TIDINGS_RESULT_CONFIG);
-  connect.key_namespace = NOT_UTF8;
-  CHECK_RESULT(t, tidings_connect(t->url, &connect, &bus), TIDINGS_RESULT_CONFIG);
-  connect.key_namespace = NULL;
-  connect.source = NOT_UTF8;
-  CHECK_RESULT(t, tidings_connect(t->url, &connect, &bus), TIDINGS_RESULT_CONFIG);
+  /* The setters refuse it; the options stay as they were (see also test_options.c). */
+  CHECK_OK(t, tidings_connect_options_new(&connect));
+  CHECK_RESULT(t, tidings_connect_options_set_namespace(connect, NOT_UTF8),
+               TIDINGS_RESULT_CONFIG);
+  CHECK_RESULT(t, tidings_connect_options_set_source(connect, NOT_UTF8), TIDINGS_RESULT_CONFIG);
   CHECK(t, bus == NULL);
+  tidings_connect_options_free(connect);
   CHECK_OK(t, connect_test_bus(t, &bus));
   CHECK_RESULT(t, tidings_emit(bus, "a" NOT_UTF8, "{}", id, sizeof id, &needed),
                TIDINGS_RESULT_INVALID_TYPE);
   CHECK_RESULT(t, tidings_emit(bus, "a", "\"" NOT_UTF8 "\"", id, sizeof id, &needed),
                TIDINGS_RESULT_INVALID_DATA);
-  emit.subject = NOT_UTF8;
-  CHECK_RESULT(t, tidings_emit_with(bus, "a", "{}", &emit, id, sizeof id, &needed),
+  CHECK_OK(t, tidings_emit_options_new(&emit));
+  CHECK_RESULT(t, tidings_emit_options_set_subject(emit, NOT_UTF8), TIDINGS_RESULT_INVALID_DATA);
+  CHECK_RESULT(t, tidings_emit_options_set_metadata_json(emit, "{\"k\":\"" NOT_UTF8 "\"}"),
                TIDINGS_RESULT_INVALID_DATA);
-  emit.subject = NULL;
-  emit.metadata_json = "{\"k\":\"" NOT_UTF8 "\"}";
-  CHECK_RESULT(t, tidings_emit_with(bus, "a", "{}", &emit, id, sizeof id, &needed),
-               TIDINGS_RESULT_INVALID_DATA);
-  emit.metadata_json = NULL;
-  emit.version = NOT_UTF8;
-  CHECK_RESULT(t, tidings_emit_with(bus, "a", "{}", &emit, id, sizeof id, &needed),
-               TIDINGS_RESULT_INVALID_DATA);
+  CHECK_RESULT(t, tidings_emit_options_set_version(emit, NOT_UTF8), TIDINGS_RESULT_INVALID_DATA);
+  tidings_emit_options_free(emit);
   CHECK_RESULT(t, tidings_subscribe(bus, "a" NOT_UTF8, NULL, NULL, &sub),
                TIDINGS_RESULT_INVALID_PATTERN);
   CHECK_RESULT(t, tidings_history(bus, NOT_UTF8, 1, 0, 0, &list), TIDINGS_RESULT_INVALID_PATTERN);
-  from.from = NOT_UTF8;
-  CHECK_RESULT(t, tidings_subscribe_with(bus, "a", &from, NULL, NULL, &sub),
+  CHECK_OK(t, tidings_subscribe_options_new(&from));
+  CHECK_RESULT(t, tidings_subscribe_options_set_from(from, NOT_UTF8), TIDINGS_RESULT_CONFIG);
+  tidings_subscribe_options_free(from);
+  CHECK_OK(t, tidings_history_options_new(&query));
+  CHECK_RESULT(t, tidings_history_options_set_since_position(query, NOT_UTF8),
                TIDINGS_RESULT_CONFIG);
-  since.since_position = NOT_UTF8;
-  CHECK_RESULT(t, tidings_history_with(bus, "a", &since, &list), TIDINGS_RESULT_CONFIG);
+  CHECK_RESULT(t, tidings_history_options_set_until_position(query, NOT_UTF8),
+               TIDINGS_RESULT_CONFIG);
+  CHECK_RESULT(t, tidings_history_options_set_order(query, NOT_UTF8), TIDINGS_RESULT_CONFIG);
+  tidings_history_options_free(query);
   CHECK_RESULT(t, tidings_event_from_json("{\"id\":\"" NOT_UTF8 "\"}", NULL, &event),
                TIDINGS_RESULT_INVALID_DATA);
   CHECK(t, sub == NULL && list == NULL && event == NULL);
@@ -164,7 +212,7 @@ static void bad_json_types_patterns_and_buffers_lose_nothing(test_context *t) {
   tidings_bus *bus = NULL;
   tidings_subscription *sub = NULL;
   tidings_event_list *list = NULL;
-  tidings_emit_options emit = {0};
+  tidings_emit_options *emit = NULL;
   const tidings_event *event = NULL;
   const char *types[] = {"good.one", "bad type"}, *jsons[] = {"{}", "{}"};
   char id[TIDINGS_EVENT_ID_SIZE], good_id[TIDINGS_EVENT_ID_SIZE], ids[2 * TIDINGS_EVENT_ID_SIZE];
@@ -185,20 +233,20 @@ static void bad_json_types_patterns_and_buffers_lose_nothing(test_context *t) {
     CHECK_RESULT(t, tidings_history(bus, bad_patterns[i], 1, 0, 0, &list),
                  TIDINGS_RESULT_INVALID_PATTERN);
   }
-  emit.metadata_json = "[1]";
-  CHECK_RESULT(t, tidings_emit_with(bus, "a", "{}", &emit, id, sizeof id, &needed),
+  /* Metadata that is not a JSON object is refused by its setter; an empty subject or version
+   * by the emit. */
+  CHECK_OK(t, tidings_emit_options_new(&emit));
+  CHECK_RESULT(t, tidings_emit_options_set_metadata_json(emit, "[1]"), TIDINGS_RESULT_INVALID_DATA);
+  CHECK_RESULT(t, tidings_emit_options_set_metadata_json(emit, "{"), TIDINGS_RESULT_INVALID_DATA);
+  CHECK_OK(t, tidings_emit_options_set_subject(emit, ""));
+  CHECK_RESULT(t, tidings_emit_with(bus, "a", "{}", emit, id, sizeof id, &needed),
                TIDINGS_RESULT_INVALID_DATA);
-  emit.metadata_json = "{";
-  CHECK_RESULT(t, tidings_emit_with(bus, "a", "{}", &emit, id, sizeof id, &needed),
+  tidings_emit_options_free(emit);
+  CHECK_OK(t, tidings_emit_options_new(&emit));
+  CHECK_OK(t, tidings_emit_options_set_version(emit, ""));
+  CHECK_RESULT(t, tidings_emit_with(bus, "a", "{}", emit, id, sizeof id, &needed),
                TIDINGS_RESULT_INVALID_DATA);
-  emit.metadata_json = NULL;
-  emit.subject = "";
-  CHECK_RESULT(t, tidings_emit_with(bus, "a", "{}", &emit, id, sizeof id, &needed),
-               TIDINGS_RESULT_INVALID_DATA);
-  emit.subject = NULL;
-  emit.version = "";
-  CHECK_RESULT(t, tidings_emit_with(bus, "a", "{}", &emit, id, sizeof id, &needed),
-               TIDINGS_RESULT_INVALID_DATA);
+  tidings_emit_options_free(emit);
 
   /* A buffer too small for the id reports the size and emits nothing. */
   needed = 0;
@@ -237,24 +285,33 @@ static void bad_urls_options_and_positions_are_config_errors(test_context *t) {
   tidings_subscription *sub = NULL;
   tidings_event_list *list = NULL;
   tidings_event *event = NULL;
-  tidings_connect_options connect = {0};
-  tidings_subscribe_options from = {0};
-  tidings_history_options since = {0};
+  tidings_connect_options *connect = NULL;
+  tidings_subscribe_options *from = NULL;
+  tidings_history_options *query = NULL;
 
   CHECK_RESULT(t, tidings_connect("http://example.com", NULL, &bus), TIDINGS_RESULT_CONFIG);
   CHECK_RESULT(t, tidings_connect("memory://a/b", NULL, &bus), TIDINGS_RESULT_CONFIG);
-  connect.key_namespace = "a:b";
-  CHECK_RESULT(t, tidings_connect(t->url, &connect, &bus), TIDINGS_RESULT_CONFIG);
-  connect.key_namespace = NULL;
-  connect.source = "";
-  CHECK_RESULT(t, tidings_connect(t->url, &connect, &bus), TIDINGS_RESULT_CONFIG);
+  CHECK_OK(t, tidings_connect_options_new(&connect));
+  CHECK_OK(t, tidings_connect_options_set_namespace(connect, "a:b"));
+  CHECK_RESULT(t, tidings_connect(t->url, connect, &bus), TIDINGS_RESULT_CONFIG);
+  tidings_connect_options_free(connect);
+  CHECK_OK(t, tidings_connect_options_new(&connect));
+  CHECK_OK(t, tidings_connect_options_set_source(connect, ""));
+  CHECK_RESULT(t, tidings_connect(t->url, connect, &bus), TIDINGS_RESULT_CONFIG);
+  tidings_connect_options_free(connect);
   CHECK(t, bus == NULL);
   CHECK_OK(t, connect_test_bus(t, &bus));
-  from.from = "yesterday";
-  CHECK_RESULT(t, tidings_subscribe_with(bus, "*", &from, NULL, NULL, &sub),
+  CHECK_OK(t, tidings_subscribe_options_new(&from));
+  CHECK_RESULT(t, tidings_subscribe_options_set_from(from, "yesterday"), TIDINGS_RESULT_CONFIG);
+  tidings_subscribe_options_free(from);
+  CHECK_OK(t, tidings_history_options_new(&query));
+  CHECK_RESULT(t, tidings_history_options_set_until_position(query, "12"),
                TIDINGS_RESULT_CONFIG);
-  since.until_position = "12";
-  CHECK_RESULT(t, tidings_history_with(bus, "*", &since, &list), TIDINGS_RESULT_CONFIG);
+  CHECK_RESULT(t, tidings_history_options_set_since_position(query, "1-x"),
+               TIDINGS_RESULT_CONFIG);
+  CHECK_RESULT(t, tidings_history_options_set_order(query, "newest"), TIDINGS_RESULT_CONFIG);
+  CHECK(t, strstr(tidings_last_error_message(), "oldest_first") != NULL);
+  tidings_history_options_free(query);
   CHECK_RESULT(t, tidings_event_from_json("{\"id\":\"1\",\"type\":\"a\",\"timestamp\":1}", "1-x",
                                           &event),
                TIDINGS_RESULT_CONFIG);
@@ -264,11 +321,13 @@ static void bad_urls_options_and_positions_are_config_errors(test_context *t) {
 
 static void an_unreachable_redis_is_a_connection_error(test_context *t) {
   tidings_bus *bus = NULL;
-  tidings_connect_options connect = {0};
-  connect.connect_timeout_ms = 2000;
+  tidings_connect_options *connect = NULL;
+  CHECK_OK(t, tidings_connect_options_new(&connect));
+  CHECK_OK(t, tidings_connect_options_set_connect_timeout_ms(connect, 2000));
   /* Port 1 on loopback refuses connections. */
-  CHECK_RESULT(t, tidings_connect("redis://127.0.0.1:1/", &connect, &bus),
+  CHECK_RESULT(t, tidings_connect("redis://127.0.0.1:1/", connect, &bus),
                TIDINGS_RESULT_CONNECTION);
+  tidings_connect_options_free(connect);
   CHECK(t, bus == NULL);
   CHECK(t, strncmp(tidings_last_error_message(), "TIDINGS_CONNECTION: ", 20) == 0);
 }

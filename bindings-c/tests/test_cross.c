@@ -45,24 +45,29 @@ static const char *probe(void) {
 }
 
 static tidings_result connect_plain(const test_context *t, tidings_bus **bus) {
-  tidings_connect_options options = {0};
-  options.source = "c-tests";
-  return tidings_connect(t->redis_url, &options, bus);
+  tidings_connect_options *options = NULL;
+  tidings_result result = tidings_connect_options_new(&options);
+  if (result == TIDINGS_RESULT_OK) result = tidings_connect_options_set_source(options, "c-tests");
+  if (result == TIDINGS_RESULT_OK) result = tidings_connect(t->redis_url, options, bus);
+  tidings_connect_options_free(options);
+  return result;
 }
 
 /* Emits one event with every optional field, and returns C's own reading of it as JSON. */
 static json_t *emit_from_c(test_context *t, tidings_bus *bus, const char *type) {
-  tidings_emit_options options = {0};
+  tidings_emit_options *options = NULL;
   tidings_event_list *list = NULL;
   const tidings_event *event = NULL;
   char id[TIDINGS_EVENT_ID_SIZE];
   size_t needed, len = 0;
   json_t *mine = NULL;
-  options.subject = "user-123";
-  options.metadata_json = "{\"ip\":\"192.168.1.1\",\"trace\":[1,2]}";
-  options.version = "2";
-  if (tidings_emit_with(bus, type, "{\"userId\":123,\"name\":\"Zoë \\u00e9\\n\",\"n\":1.5}",
-                        &options, id, sizeof id, &needed) != TIDINGS_RESULT_OK ||
+  if (tidings_emit_options_new(&options) != TIDINGS_RESULT_OK ||
+      tidings_emit_options_set_subject(options, "user-123") != TIDINGS_RESULT_OK ||
+      tidings_emit_options_set_metadata_json(
+          options, "{\"ip\":\"192.168.1.1\",\"trace\":[1,2]}") != TIDINGS_RESULT_OK ||
+      tidings_emit_options_set_version(options, "2") != TIDINGS_RESULT_OK ||
+      tidings_emit_with(bus, type, "{\"userId\":123,\"name\":\"Zoë \\u00e9\\n\",\"n\":1.5}",
+                        options, id, sizeof id, &needed) != TIDINGS_RESULT_OK ||
       tidings_history(bus, type, 10, 0, 0, &list) != TIDINGS_RESULT_OK ||
       tidings_event_list_len(list, &len) != TIDINGS_RESULT_OK || len != 1 ||
       tidings_event_list_get(list, 0, &event) != TIDINGS_RESULT_OK) {
@@ -70,6 +75,7 @@ static json_t *emit_from_c(test_context *t, tidings_bus *bus, const char *type) 
   } else {
     mine = json_loads(field(event, tidings_event_json), 0, NULL);
   }
+  tidings_emit_options_free(options);
   tidings_event_list_free(list);
   return mine;
 }

@@ -5,7 +5,6 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include <tidings.h>
@@ -39,8 +38,8 @@ static int fail(const char *what, tidings_result result) {
 
 int main(void) {
   const char *url = getenv("TIDINGS_URL");
-  tidings_connect_options options;
-  tidings_emit_options login;
+  tidings_connect_options *options = NULL;
+  tidings_emit_options *login = NULL;
   tidings_bus *bus = NULL;
   tidings_subscription *subscription = NULL;
   tidings_event_list *history = NULL;
@@ -56,10 +55,15 @@ int main(void) {
   } else {
     printf("[c] connecting to %s\n", url);
   }
-  memset(&options, 0, sizeof options);
-  options.source = "examples/c";
-  if ((result = tidings_connect(url, &options, &bus)) != TIDINGS_RESULT_OK)
-    return fail("connect", result);
+  /* Options are opaque builders: made, set one option at a time, read by the call, freed. */
+  if ((result = tidings_connect_options_new(&options)) != TIDINGS_RESULT_OK ||
+      (result = tidings_connect_options_set_source(options, "examples/c")) != TIDINGS_RESULT_OK ||
+      (result = tidings_connect_options_set_connect_timeout_ms(options, 3000)) !=
+          TIDINGS_RESULT_OK)
+    return fail("connect options", result);
+  result = tidings_connect(url, options, &bus);
+  tidings_connect_options_free(options);
+  if (result != TIDINGS_RESULT_OK) return fail("connect", result);
 
   /* Subscribe before emitting: a live subscription sees what is emitted after it starts. */
   pthread_mutex_init(&seen.lock, NULL);
@@ -72,11 +76,14 @@ int main(void) {
   result = tidings_emit(bus, "user.registered", "{\"userId\":123,\"email\":\"ada@example.com\"}",
                         id, sizeof id, &needed);
   if (result != TIDINGS_RESULT_OK) return fail("emit", result);
-  memset(&login, 0, sizeof login);
-  login.subject = "user-123";
-  login.metadata_json = "{\"ip\":\"192.168.1.1\"}";
+  if ((result = tidings_emit_options_new(&login)) != TIDINGS_RESULT_OK ||
+      (result = tidings_emit_options_set_subject(login, "user-123")) != TIDINGS_RESULT_OK ||
+      (result = tidings_emit_options_set_metadata_json(login, "{\"ip\":\"192.168.1.1\"}")) !=
+          TIDINGS_RESULT_OK)
+    return fail("emit options", result);
   result = tidings_emit_with(bus, "user.login", "{\"userId\":123,\"device\":\"iPhone 14\"}",
-                             &login, id, sizeof id, &needed);
+                             login, id, sizeof id, &needed);
+  tidings_emit_options_free(login);
   if (result != TIDINGS_RESULT_OK) return fail("emit", result);
   result = tidings_emit(bus, "order.placed", "{\"orderId\":9,\"total\":42.5}", id, sizeof id,
                         &needed);
