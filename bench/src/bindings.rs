@@ -25,27 +25,24 @@ pub struct Binding {
 
 /// The benches that are built, and a note for each one that is not.
 pub fn find() -> (Vec<Binding>, Vec<String>) {
-    let at = |path| Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent();
+    let at = |path| root.expect("bench/ is in the repository").join(path);
     let node = std::env::var("NODE").unwrap_or_else(|_| "node".into());
     let benches = [
         (
             "Python",
-            [at(".venv/bin/python"), at("bench/python/bench.py")].to_vec(),
-            at(".venv"),
+            vec![at(".venv/bin/python"), at("bench/python/bench.py")],
         ),
-        (
-            "Node",
-            [node.into(), at("bench/node/bench.mjs")].to_vec(),
-            at("bench/node/node_modules"),
-        ),
-        (
-            "C",
-            [at("build/c-bench/tidings-bench-c")].to_vec(),
-            at("build/c-bench/tidings-bench-c"),
-        ),
+        ("Node", vec![node.into(), at("bench/node/bench.mjs")]),
+        ("C", vec![at("build/c-bench/tidings-bench-c")]),
     ];
     let (mut found, mut missing) = (Vec::new(), Vec::new());
-    for (language, command, needs) in benches {
+    for (language, command) in benches {
+        // What `make bench-deps-<language>` makes: the program, or for Node its packages.
+        let needs = match language {
+            "Node" => at("bench/node/node_modules"),
+            _ => command[0].clone(),
+        };
         if needs.exists() {
             found.push(Binding {
                 language,

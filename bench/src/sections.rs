@@ -115,13 +115,16 @@ fn emit(cx: &Context, quick: bool) -> Vec<Measurement<'_>> {
         (ENVELOPE_PUBLISH, [4, 64], n_rb, publish),
     ];
     let mut rows = Vec::new();
-    if !redis_benchmark::available() {
-        eprintln!("no redis-benchmark on PATH (Debian: apt install redis-tools): no rows of it");
-    }
-    for (what, [clients, pipeline], n, command) in server_rows
-        .into_iter()
-        .filter(|_| redis_benchmark::available())
-    {
+    let server_rows = match redis_benchmark::available() {
+        true => Vec::from(server_rows),
+        false => {
+            eprintln!(
+                "no redis-benchmark on PATH (Debian: apt install redis-tools): no rows of it"
+            );
+            Vec::new()
+        }
+    };
+    for (what, [clients, pipeline], n, command) in server_rows {
         let command: Vec<String> = command.into_iter().filter(|arg| !arg.is_empty()).collect();
         rows.push(row(["redis-benchmark", what, ""], move || {
             redis_benchmark::run(url, &command, clients, pipeline, n)
