@@ -1,12 +1,9 @@
-/* The C binding's bench (bench/c): the workload of bench/ (tidings-bench) through the C API, so
- * its figures compare with the Rust core's in the same run. Emits ~100-byte JSON events to the
- * redis-server at TIDINGS_URL and prints one JSON line per metric:
- *   {"contender": "tidings (C)", "metric": "...", "value": <median>, "unit": "...", "runs": [...]}
- * Metrics: emit_seq (awaited one at a time), emit_256 (256 threads, each emitting one at a
- * time), emit_many (tidings_emit_many: the core's 256 in flight), subscriber (events/s a callback
- * subscription receives), latency_p50 / latency_p99 (emit to a callback in another process at
- * 1,000 events/s). Env: TIDINGS_BENCH_RUNS (default 5), TIDINGS_BENCH_QUICK=1 (a smoke run).
- * `tidings-bench-c latency-subscriber <url> <count> <skip>` is the child of the latency test. */
+/* The C binding's rows of `make bench` (tidings-bench runs this once a round): the workload of
+ * bench/src through the C API, so its figures compare with the Rust core's in the same run.
+ * Emits 100-byte JSON events to the redis-server at TIDINGS_URL and prints one JSON line per row
+ * (the contract is at the top of bench/src/bindings.rs). TIDINGS_BENCH_SECTION=emit|latency
+ * (default: both), TIDINGS_BENCH_QUICK=1 (small counts).
+ * `tidings-bench-c latency-subscriber <url> <count> <skip>` is the child of the latency row. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
@@ -20,10 +17,10 @@
 
 #include <tidings.h>
 
-#define CONTENDER "tidings (C)"
+#define CONTENDER "tidings (C API)"
 #define IN_FLIGHT 256
 #define RATE_PER_S 1000
-/* The pad of bench/src/workload.rs: `{"seq":100000,"pad":"…"}` is 100 bytes. */
+/* The pad of bench/src/core.rs: `{"seq":100000,"pad":"…"}` is 100 bytes. */
 static const char PAD[] = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxy";
 
 static const char *url;
@@ -50,13 +47,14 @@ static void event_data(char *buf, size_t size, uint64_t seq) {
   snprintf(buf, size, "{\"seq\":%" PRIu64 ",\"pad\":\"%s\"}", seq, PAD);
 }
 
-/* Deletes a bench stream between runs, as bench/ does, so streams do not grow without bound. */
+/* Deletes a bench stream between runs, as bench/src does, so streams do not grow without bound. */
 static void reset(const char *type) {
   char command[512];
   snprintf(command, sizeof command, "redis-cli -u '%s' DEL 'stream:%s' >/dev/null 2>&1", url, type);
   if (system(command) != 0) { /* without redis-cli the stream just grows */ }
 }
 
+/* The only call that sets a bus up, so it is the one place to change with the C API's options. */
 static tidings_bus *connect_bus(void) {
   tidings_bus *bus = NULL;
   tidings_result r = tidings_connect(url, NULL, &bus);
@@ -112,23 +110,24 @@ static double emit_threads(tidings_bus *bus, uint64_t n) {
   return (double)(per_thread * IN_FLIGHT) / (seconds() - started);
 }
 
-static double emit_many(tidings_bus *bus, uint64_t n) {
+/* Events/s of one tidings_emit_many of n events of `type`; *started is when it was called. */
+static double emit_many(tidings_bus *bus, const char *type, uint64_t n, double *started) {
   const char **types = malloc(n * sizeof *types);
   const char **jsons = malloc(n * sizeof *jsons);
   char *texts = malloc(n * 128);
   char *ids = malloc(n * TIDINGS_EVENT_ID_SIZE);
   size_t needed;
-  double started, rate;
+  double rate;
   tidings_result r;
   if (!types || !jsons || !texts || !ids) die("out of memory", TIDINGS_RESULT_INTERNAL);
   for (uint64_t i = 0; i < n; i++) {
     event_data(texts + i * 128, 128, i);
-    types[i] = "bench.inflight";
+    types[i] = type;
     jsons[i] = texts + i * 128;
   }
-  started = seconds();
+  *started = seconds();
   r = tidings_emit_many(bus, n, types, jsons, ids, n * TIDINGS_EVENT_ID_SIZE, &needed);
-  rate = (double)n / (seconds() - started);
+  rate = (double)n / (seconds() - *started);
   if (r != TIDINGS_RESULT_OK) die("emit_many", r);
   free(types);
   free(jsons);
@@ -163,23 +162,7 @@ static double subscriber(tidings_bus *bus, uint64_t n) {
   double started;
   tidings_result r = tidings_subscribe(bus, "bench.subscriber", count_event, &c, &sub);
   if (r != TIDINGS_RESULT_OK) die("subscribe", r);
-  {
-    const char **types = malloc(n * sizeof *types), **jsons = malloc(n * sizeof *jsons);
-    char *texts = malloc(n * 128), *ids = malloc(n * TIDINGS_EVENT_ID_SIZE);
-    size_t needed;
-    for (uint64_t i = 0; i < n; i++) {
-      event_data(texts + i * 128, 128, i);
-      types[i] = "bench.subscriber";
-      jsons[i] = texts + i * 128;
-    }
-    started = seconds();
-    r = tidings_emit_many(bus, n, types, jsons, ids, n * TIDINGS_EVENT_ID_SIZE, &needed);
-    if (r != TIDINGS_RESULT_OK) die("emit_many", r);
-    free(types);
-    free(jsons);
-    free(texts);
-    free(ids);
-  }
+  emit_many(bus, "bench.subscriber", n, &started);
   pthread_mutex_lock(&c.lock);
   while (c.seen < n) {
     struct timespec deadline;
@@ -269,12 +252,12 @@ static int latency_subscriber(size_t count, size_t skip) {
 }
 
 static void latency(tidings_bus *bus, const char *self, size_t count, size_t skip, double *p50,
-                    double *p99) {
+                    double *p99, double *max) {
   int to_parent[2];
   pid_t child;
   FILE *from_child;
   char line[256], counts[2][32], data[160];
-  double max, next, interval = 1.0 / RATE_PER_S;
+  double next, interval = 1.0 / RATE_PER_S;
   if (pipe(to_parent) != 0) die("pipe", TIDINGS_RESULT_INTERNAL);
   snprintf(counts[0], sizeof counts[0], "%zu", count + skip);
   snprintf(counts[1], sizeof counts[1], "%zu", skip);
@@ -305,7 +288,7 @@ static void latency(tidings_bus *bus, const char *self, size_t count, size_t ski
     emit_one(bus, "bench.latency", data);
   }
   if (fgets(line, sizeof line, from_child) == NULL ||
-      sscanf(line, "latency %lf %lf %lf", p50, p99, &max) != 3) {
+      sscanf(line, "latency %lf %lf %lf", p50, p99, max) != 3) {
     fprintf(stderr, "tidings-bench-c: unexpected subscriber output\n");
     exit(1);
   }
@@ -315,28 +298,23 @@ static void latency(tidings_bus *bus, const char *self, size_t count, size_t ski
 
 /* ---- output ---- */
 
-static double median(double *values, int n) {
-  double sorted[64];
-  memcpy(sorted, values, (size_t)n * sizeof *values);
-  qsort(sorted, (size_t)n, sizeof *sorted, compare_double);
-  return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-}
-
-static void report(const char *metric, const char *unit, double *runs, int n) {
-  printf("{\"contender\": \"%s\", \"metric\": \"%s\", \"value\": %.1f, \"unit\": \"%s\", \"runs\": [",
-         CONTENDER, metric, median(runs, n), unit);
-  for (int i = 0; i < n; i++) printf("%s%.1f", i ? ", " : "", runs[i]);
-  printf("]}\n");
+static void rate_row(const char *what, double events_per_s) {
+  printf("{\"contender\": \"%s\", \"what\": \"%s\", \"events_per_s\": %.1f}\n", CONTENDER, what,
+         events_per_s);
   fflush(stdout);
 }
 
+static bool section(const char *name) {
+  const char *chosen = getenv("TIDINGS_BENCH_SECTION");
+  return chosen == NULL || strcmp(chosen, "all") == 0 || strcmp(chosen, name) == 0;
+}
+
 int main(int argc, char **argv) {
-  const char *runs_text = getenv("TIDINGS_BENCH_RUNS");
   bool quick = getenv("TIDINGS_BENCH_QUICK") && strcmp(getenv("TIDINGS_BENCH_QUICK"), "1") == 0;
-  int runs = runs_text ? atoi(runs_text) : 5;
   uint64_t n_seq = quick ? 2000 : 20000, n_flight = quick ? 20000 : 100000;
   size_t n_latency = quick ? 500 : 3000, warmup = quick ? 100 : 200;
-  double seq[64], threads[64], many[64], sub[64], p50[64], p99[64];
+  char what[128];
+  double started;
   tidings_bus *bus;
 
   url = getenv("TIDINGS_URL");
@@ -348,33 +326,33 @@ int main(int argc, char **argv) {
     fprintf(stderr, "tidings-bench-c: set TIDINGS_URL to a redis:// URL (scripts/with-redis.sh)\n");
     return 2;
   }
-  if (runs < 1 || runs > 64) runs = 5;
-  if (quick) runs = 1;
   bus = connect_bus();
-  /* Warm up, as bench/ does. */
+  /* Warm up, as bench/src does. */
   emit_seq(bus, 100);
-  emit_many(bus, 2000);
-  for (int round = 0; round < runs; round++) {
+  emit_many(bus, "bench.inflight", 2000, &started);
+  if (section("emit")) {
     reset("bench.sequential");
-    seq[round] = emit_seq(bus, n_seq);
+    rate_row("tidings_emit, one at a time (blocking)", emit_seq(bus, n_seq));
     reset("bench.inflight");
-    threads[round] = emit_threads(bus, n_flight);
+    rate_row("tidings_emit, 256 in flight (256 threads)", emit_threads(bus, n_flight));
     reset("bench.inflight");
-    many[round] = emit_many(bus, n_flight);
-    reset("bench.subscriber");
-    sub[round] = subscriber(bus, n_flight);
-    reset("bench.latency");
-    latency(bus, argv[0], n_latency, warmup, &p50[round], &p99[round]);
-    fprintf(stderr, "run %d/%d: emit_seq %.0f, emit_256 %.0f, emit_many %.0f, subscriber %.0f "
-            "events/s; latency p50 %.0f us, p99 %.0f us\n", round + 1, runs, seq[round],
-            threads[round], many[round], sub[round], p50[round], p99[round]);
+    snprintf(what, sizeof what, "tidings_emit_many of %s events", quick ? "20,000" : "100,000");
+    rate_row(what, emit_many(bus, "bench.inflight", n_flight, &started));
+    reset("bench.inflight");
   }
-  report("emit_seq", "events/s", seq, runs);
-  report("emit_256", "events/s", threads, runs);
-  report("emit_many", "events/s", many, runs);
-  report("subscriber", "events/s", sub, runs);
-  report("latency_p50", "us", p50, runs);
-  report("latency_p99", "us", p99, runs);
+  if (section("latency")) {
+    double p50, p99, max;
+    reset("bench.subscriber");
+    snprintf(what, sizeof what, "subscriber receive rate (callback; tidings_emit_many of %s in-process)",
+             quick ? "20,000" : "100,000");
+    rate_row(what, subscriber(bus, n_flight));
+    reset("bench.subscriber");
+    reset("bench.latency");
+    latency(bus, argv[0], n_latency, warmup, &p50, &p99, &max);
+    printf("{\"contender\": \"%s\", \"what\": \"emit \u2192 subscriber, 2 processes, 1,000 events/s\", "
+           "\"p50_us\": %.1f, \"p99_us\": %.1f, \"max_us\": %.1f}\n", CONTENDER, p50, p99, max);
+    reset("bench.latency");
+  }
   tidings_bus_free(bus);
   return 0;
 }

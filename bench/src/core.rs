@@ -1,104 +1,210 @@
-//! The tidings Rust core as a contender: `Bus::emit` awaited one at a time, and 256 in flight.
+//! The Rust contenders and how they are driven: the tidings core (`Bus`, with and without
+//! `low_latency`) and a hand-rolled redis-rs client doing the same emit (an envelope of the same
+//! shape, `XADD` + `PUBLISH` pipelined in one round trip: the gap between the two is the core's
+//! own cost), each connected on both tokio runtime flavours; plus the event data they send.
 
-use crate::workload::{event_data, IN_FLIGHT};
 use crate::BenchResult;
 use futures_util::{stream, StreamExt, TryStreamExt};
+use redis::aio::MultiplexedConnection;
+use serde_json::{json, Value};
+use std::future::Future;
 use std::time::Instant;
 use tidings::{Bus, EmitRequest};
-use tokio::runtime::Handle;
+use tokio::runtime::Runtime;
 
-pub const CONTENDER: &str = "tidings (Rust core)";
-pub const SEQUENTIAL_TYPE: &str = "bench.sequential";
-pub const IN_FLIGHT_TYPE: &str = "bench.inflight";
-pub const EMIT_MANY_TYPE: &str = "bench.many";
+pub const CORE: &str = "tidings (Rust core)";
+pub const RAW: &str = "raw redis-rs (XADD+PUBLISH pipeline)";
+pub const RAW_CHANNEL: &str = "bench:raw:live";
+/// Every key the Rust rows write, deleted before each of them.
+pub const KEYS: &[&str] = &[
+    "stream:bench.emit",
+    "stream:bench.many",
+    "stream:bench.latency",
+    "bench:raw",
+    "bench:rb",
+];
 
-/// Connects, warms the connection up, and returns the bus and one envelope as stored.
-pub async fn connect(url: &str) -> BenchResult<(Bus, String)> {
-    let bus = Bus::connect(url).await?;
-    let event = bus
-        .emit_event(SEQUENTIAL_TYPE, event_data(0), Default::default())
-        .await?;
-    in_flight(&bus, 2_000).await?;
-    Ok((bus, event.to_json()))
+/// Pads the data to 100 bytes of JSON (`{"seq":100000,"pad":"…"}`).
+const PAD: &str = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxy";
+
+/// The `data` of event number `seq`.
+pub fn event_data(seq: u64) -> Value {
+    json!({ "seq": seq, "pad": PAD })
+}
+
+/// The `data` of a latency probe, as long: the sender's realtime clock, ns since the epoch.
+pub fn latency_data() -> Value {
+    json!({ "sent_ns": now_ns(), "pad": &PAD[..PAD.len() - 17] })
+}
+
+pub fn now_ns() -> u64 {
+    let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    since_epoch.expect("clock after 1970").as_nanos() as u64
+}
+
+pub fn runtime(flavor: &str) -> BenchResult<Runtime> {
+    let mut builder = match flavor {
+        "current-thread" => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    };
+    Ok(builder.enable_all().build()?)
+}
+
+/// Whatever sends the emits of a row.
+#[derive(Clone)]
+pub enum Emitter {
+    Core(Bus, &'static str),
+    Raw(MultiplexedConnection),
+}
+
+impl Emitter {
+    pub async fn send(&self, data: Value) -> BenchResult<()> {
+        match self {
+            Emitter::Core(bus, event_type) => drop(bus.emit(event_type, data).await?),
+            Emitter::Raw(connection) => raw_emit(connection.clone(), data).await?,
+        }
+        Ok(())
+    }
+}
+
+/// The raw contender's emit: a CloudEvents-shaped envelope (the core's fields, about its
+/// size), appended and published in one pipeline.
+async fn raw_emit(mut connection: MultiplexedConnection, data: Value) -> redis::RedisResult<()> {
+    let envelope = json!({
+        "specversion": "1.0", "id": format!("{:032x}", now_ns()), "type": "bench.raw",
+        "source": "tidings-bench", "time": now_ns().to_string(),
+        "datacontenttype": "application/json", "version": "1", "data": data,
+    })
+    .to_string();
+    let mut pipe = redis::pipe();
+    pipe.cmd("XADD")
+        .arg(&["bench:raw", "*", "event", &envelope][..]);
+    pipe.cmd("PUBLISH")
+        .arg(&[RAW_CHANNEL, &envelope][..])
+        .ignore();
+    pipe.query_async(&mut connection).await
+}
+
+/// Which of a flavour's emitters: the bus, the bus with `low_latency`, raw redis-rs.
+pub const BUS: usize = 0;
+pub const LOW_LATENCY: usize = 1;
+pub const RAW_REDIS: usize = 2;
+
+/// A tokio runtime flavour with the contenders connected and warmed up on it. Both flavours
+/// are measured: on 2 cores the multi-thread one (`#[tokio::main]`'s) pays for cross-thread
+/// wake-ups, and the current-thread one is a choice a service (or a binding) can make.
+pub struct Flavor {
+    pub name: &'static str,
+    pub rt: Runtime,
+    pub bus: Bus,
+    /// By `BUS`, `LOW_LATENCY`, `RAW_REDIS`.
+    pub emitters: [Emitter; 3],
+}
+
+impl Flavor {
+    pub fn connect(name: &'static str, url: &str) -> BenchResult<Flavor> {
+        let rt = runtime(name)?;
+        let (bus, emitters) = rt.block_on(async {
+            let bus = Bus::connect(url).await?;
+            let low_latency = Bus::builder(url).low_latency(true).build().await?;
+            let raw = redis::Client::open(url)?;
+            let raw = Emitter::Raw(raw.get_multiplexed_async_connection().await?);
+            let [core, low_latency] =
+                [&bus, &low_latency].map(|b| Emitter::Core(b.clone(), "bench.emit"));
+            for emitter in [&core, &low_latency, &raw] {
+                in_flight(emitter.clone(), 2_000).await?;
+            }
+            BenchResult::Ok((bus, [core, low_latency, raw]))
+        })?;
+        Ok(Flavor {
+            name,
+            rt,
+            bus,
+            emitters,
+        })
+    }
+
+    /// Runs `work` as a task on the runtime, the way a service's handlers run. (Blocking on it
+    /// would run it on the calling thread, no worker of a multi-thread runtime: every await
+    /// would then cross threads twice.)
+    pub fn run<T: Send + 'static>(
+        &self,
+        work: impl Future<Output = BenchResult<T>> + Send + 'static,
+    ) -> BenchResult<T> {
+        self.rt.block_on(self.rt.spawn(work))?
+    }
+}
+
+fn per_second(n: u64, started: Instant) -> f64 {
+    n as f64 / started.elapsed().as_secs_f64()
 }
 
 /// Events/s of `n` emits, each awaited before the next starts.
-pub async fn sequential(bus: &Bus, n: u64) -> BenchResult<f64> {
+pub async fn one_at_a_time(emitter: Emitter, n: u64) -> BenchResult<f64> {
     let started = Instant::now();
     for seq in 0..n {
-        bus.emit(SEQUENTIAL_TYPE, event_data(seq)).await?;
+        emitter.send(event_data(seq)).await?;
     }
-    Ok(n as f64 / started.elapsed().as_secs_f64())
+    Ok(per_second(n, started))
 }
 
-/// Events/s of `n` emits with 256 in flight, driven by one task with `buffer_unordered` (the
-/// shape of the core's own `emit_many` fallback and of an application awaiting a stream of
-/// emits). 256 spawned tasks (`--in-flight spawn`) were measured against it, paired, on both
-/// runtime flavours of this 2-core machine: neither won consistently (medians 36–91k/s vs
-/// 39–100k/s, each ahead in half the pairs, within the machine's noise), so the simpler single
-/// driving future is the one the table reports.
-pub async fn in_flight(bus: &Bus, n: u64) -> BenchResult<f64> {
+/// Events/s of `n` emits, 256 in flight, driven by one task with `buffer_unordered` (the shape
+/// of an application awaiting a stream of emits; 256 spawned tasks measured no different).
+pub async fn in_flight(emitter: Emitter, n: u64) -> BenchResult<f64> {
     let started = Instant::now();
-    stream::iter(0..n)
-        .map(|seq| bus.emit(IN_FLIGHT_TYPE, event_data(seq)))
-        .buffer_unordered(IN_FLIGHT)
-        .try_for_each(|_| async { Ok(()) })
+    let emits = stream::iter(0..n).map(|seq| emitter.send(event_data(seq)));
+    emits
+        .buffer_unordered(256)
+        .try_for_each(|()| async { Ok(()) })
         .await?;
-    Ok(n as f64 / started.elapsed().as_secs_f64())
+    Ok(per_second(n, started))
 }
 
-/// Events/s of one `emit_many` call of `n` events (the core pipelines them in chunks).
-pub async fn emit_many(bus: &Bus, n: u64) -> BenchResult<f64> {
+/// Events/s of `n` emits from this thread, which is no runtime worker, blocking on each: the
+/// threading of a binding's caller or of a C program calling `tidings_emit`.
+pub fn from_plain_thread(flavor: &Flavor, emitter: &Emitter, n: u64) -> BenchResult<f64> {
     let started = Instant::now();
-    let requests = (0..n)
-        .map(|seq| EmitRequest::new(EMIT_MANY_TYPE, event_data(seq)))
-        .collect();
-    bus.emit_many(requests).await?;
-    Ok(n as f64 / started.elapsed().as_secs_f64())
-}
-
-/// The same with 256 spawned tasks (kept for comparison: `--in-flight spawn`).
-pub async fn in_flight_spawned(bus: &Bus, n: u64) -> BenchResult<f64> {
-    let per_task = n / IN_FLIGHT as u64;
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..IN_FLIGHT as u64)
-        .map(|task| {
-            let bus = bus.clone();
-            tokio::spawn(async move {
-                for seq in task * per_task..(task + 1) * per_task {
-                    bus.emit(IN_FLIGHT_TYPE, event_data(seq)).await?;
-                }
-                Ok::<_, tidings::Error>(())
-            })
-        })
-        .collect();
-    for task in tasks {
-        task.await??;
+    for seq in 0..n {
+        flavor.rt.block_on(emitter.send(event_data(seq)))?;
     }
-    Ok((per_task * IN_FLIGHT as u64) as f64 / started.elapsed().as_secs_f64())
+    Ok(per_second(n, started))
 }
 
-/// Events/s of `n` emits from `threads` OS threads that are not runtime workers, each
-/// blocking on one emit at a time with `Handle::block_on`: the threading model of a C program
-/// calling `tidings_emit` (bench/c: one thread, and 256), without the C API, so the two rows
-/// together show what the C layer itself costs.
-pub fn blocking_threads(handle: &Handle, bus: &Bus, threads: u64, n: u64) -> BenchResult<f64> {
-    let per_thread = n / threads;
+/// Events/s of one `emit_many` of `n` events.
+pub async fn emit_many(bus: Bus, n: u64) -> BenchResult<f64> {
+    let requests = (0..n)
+        .map(|seq| EmitRequest::new("bench.many", event_data(seq)))
+        .collect();
     let started = Instant::now();
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|thread| {
-                scope.spawn(move || {
-                    for seq in thread * per_thread..(thread + 1) * per_thread {
-                        handle.block_on(bus.emit(IN_FLIGHT_TYPE, event_data(seq)))?;
-                    }
-                    Ok::<_, tidings::Error>(())
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .try_for_each(|worker| worker.join().expect("an emitting thread panicked"))
-    })?;
-    Ok((per_thread * threads) as f64 / started.elapsed().as_secs_f64())
+    bus.emit_many(requests).await?;
+    Ok(per_second(n, started))
+}
+
+/// Events/s of one at a time emits on a fresh `memory://` bus: the core without Redis.
+pub async fn on_memory(n: u64) -> BenchResult<f64> {
+    let bus = Bus::connect("memory://").await?;
+    let rate = one_at_a_time(Emitter::Core(bus.clone(), "bench.memory"), n).await;
+    bus.close().await;
+    rate
+}
+
+/// Round trips/s of two plain threads waking each other through channels, `n` times: the
+/// hand-off a binding's awaited emit pays twice (into the core's runtime thread and back).
+pub fn wake_ups(n: u64) -> BenchResult<f64> {
+    let (ping, pinged) = std::sync::mpsc::sync_channel::<u64>(1);
+    let (pong, ponged) = std::sync::mpsc::sync_channel::<u64>(1);
+    let echo = std::thread::spawn(move || {
+        while let Ok(seq) = pinged.recv() {
+            let _ = pong.send(seq);
+        }
+    });
+    let started = Instant::now();
+    for seq in 0..n {
+        ping.send(seq)?;
+        ponged.recv()?;
+    }
+    let rate = per_second(n, started);
+    drop(ping);
+    echo.join().map_err(|_| "the echo thread panicked")?;
+    Ok(rate)
 }

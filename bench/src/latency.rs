@@ -1,22 +1,20 @@
 //! Emit-to-subscriber latency across two processes. The parent re-runs this binary as
-//! `latency-subscriber <url> <count> [skip]` (or `raw-latency-subscriber …`), waits for its
-//! "ready", emits at a steady 1,000 events/s with the send time (realtime clock, ns since the
-//! epoch; both processes share the machine's clock) in `data.sent_ns`, and reads back the
-//! subscriber's summary line `latency <p50_us> <p99_us> <max_us>`.
+//! `latency-subscriber <url> <count> <skip>` (or `raw-latency-subscriber …`) on a runtime of its
+//! own flavour, waits for its "ready", emits at a steady 1,000 events/s with the send time
+//! (realtime clock, which both processes share) in `data.sent_ns`, and reads back the child's
+//! line `latency <p50_us> <p99_us> <max_us>` over the events after the first `skip`.
 
-use crate::stats::percentile;
-use crate::workload::{latency_data, now_ns};
+use crate::core::{latency_data, now_ns, Emitter, RAW_CHANNEL};
+use crate::table::{percentile, Kind, Sample};
 use crate::BenchResult;
-use futures_util::StreamExt;
-use std::future::Future;
+use futures_util::{stream, Stream, StreamExt};
 use std::io::{BufRead, BufReader, Write};
+use std::pin::Pin;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-use tokio::sync::mpsc;
 use tokio::time::{interval, timeout, MissedTickBehavior};
 
 pub const EVENT_TYPE: &str = "bench.latency";
-pub const RATE_PER_S: u64 = 1_000;
 const WAIT: Duration = Duration::from_secs(30);
 
 /// Kills the subscriber if the parent gives up on it.
@@ -29,148 +27,110 @@ impl Drop for Subscriber {
     }
 }
 
-/// One run: starts `subcommand` on a tokio runtime of the same `flavor`, then calls `emit`
-/// with the data of each of `skip` warm-up and `count` measured events, paced at 1,000/s.
-/// Returns [p50, p99, max] in µs over the measured ones.
-pub async fn measure<F: Future<Output = BenchResult<()>>>(
-    subcommand: &str,
+/// One run: `emitter` sends `skip + count` events, paced at 1,000/s, to a child subscriber.
+pub async fn measure(
+    raw: bool,
     flavor: &str,
     url: &str,
-    count: u64,
-    skip: u64,
-    mut emit: impl FnMut(serde_json::Value) -> F,
-) -> BenchResult<Vec<f64>> {
-    let total = count + skip;
+    [count, skip]: [u64; 2],
+    emitter: Emitter,
+) -> BenchResult<Sample> {
+    let subcommand = if raw {
+        "raw-latency-subscriber"
+    } else {
+        "latency-subscriber"
+    };
     let mut child = Subscriber(
         Command::new(std::env::current_exe()?)
-            .args([subcommand, url, &total.to_string(), &skip.to_string()])
+            .args([
+                subcommand,
+                url,
+                &(count + skip).to_string(),
+                &skip.to_string(),
+            ])
             .env("TIDINGS_BENCH_RUNTIME", flavor)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .spawn()?,
     );
     let stdout = child.0.stdout.take().ok_or("no subscriber stdout")?;
-    let (lines, mut received) = mpsc::unbounded_channel();
+    let (lines, mut received) = tokio::sync::mpsc::unbounded_channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             let _ = lines.send(line);
         }
     });
-    let mut next_line = async || -> BenchResult<String> {
-        Ok(timeout(WAIT, received.recv())
-            .await
-            .map_err(|_| "the latency subscriber did not answer")?
-            .ok_or("the latency subscriber exited early")?)
+    let mut next_line = async || match timeout(WAIT, received.recv()).await {
+        Ok(Some(line)) => Ok(line),
+        _ => Err("the latency subscriber did not answer"),
     };
     if next_line().await? != "ready" {
         return Err("the latency subscriber did not say ready".into());
     }
-    let mut ticks = interval(Duration::from_secs(1) / RATE_PER_S as u32);
+    let mut ticks = interval(Duration::from_millis(1));
     ticks.set_missed_tick_behavior(MissedTickBehavior::Burst);
-    for _ in 0..total {
+    for _ in 0..count + skip {
         ticks.tick().await;
-        emit(latency_data(now_ns())).await?;
+        emitter.send(latency_data()).await?;
     }
     let summary = next_line().await?;
-    let figures: Vec<f64> = summary
+    let figures = summary
         .strip_prefix("latency ")
-        .ok_or_else(|| format!("unexpected subscriber output: {summary}"))?
-        .split(' ')
-        .map(str::parse)
-        .collect::<Result<_, _>>()?;
-    if !child.0.wait()?.success() || figures.len() != 3 {
-        return Err(format!("the latency subscriber failed: {summary}").into());
+        .unwrap_or_default()
+        .split(' ');
+    match figures.map(str::parse).collect::<Result<Vec<f64>, _>>() {
+        Ok(figures) if figures.len() == 3 && child.0.wait()?.success() => {
+            Ok((Kind::Latency, figures))
+        }
+        _ => Err(format!("the latency subscriber failed: {summary}").into()),
     }
-    Ok(figures)
 }
 
-/// Parses `<url> <count> [skip]`.
-fn parse(args: &[String]) -> BenchResult<(&str, usize, usize)> {
-    let [url, count, rest @ ..] = args else {
-        return Err("usage: tidings-bench latency-subscriber <url> <count> [skip]".into());
+/// The child: a tidings subscription, or (`raw`) a redis-rs `SUBSCRIBE` to the raw contender's
+/// channel that reads the envelope from the message itself.
+pub async fn subscriber(args: &[String], raw: bool) -> BenchResult<()> {
+    let [url, count, skip] = args else {
+        return Err("usage: tidings-bench latency-subscriber <url> <count> <skip>".into());
     };
-    Ok((
-        url,
-        count.parse()?,
-        rest.first().map_or(Ok(0), |s| s.parse())?,
-    ))
-}
-
-/// Collects the latencies of events after the first `skip`, then prints the summary line.
-struct Tally {
-    count: usize,
-    skip: usize,
-    seen: usize,
-    latencies_us: Vec<f64>,
-}
-
-impl Tally {
-    fn new(count: usize, skip: usize) -> Tally {
-        println!("ready");
-        let _ = std::io::stdout().flush();
-        Tally {
-            count,
-            skip,
-            seen: 0,
-            latencies_us: Vec::with_capacity(count),
-        }
-    }
-    fn done(&self) -> bool {
-        self.seen >= self.count
-    }
-    fn add(&mut self, sent_ns: Option<u64>) -> BenchResult<()> {
-        let now = now_ns();
-        self.seen += 1;
-        if self.seen > self.skip {
-            let sent = sent_ns.ok_or("no data.sent_ns")?;
-            self.latencies_us
-                .push(now.saturating_sub(sent) as f64 / 1_000.0);
-        }
-        Ok(())
-    }
-    fn print(mut self) -> BenchResult<()> {
-        self.latencies_us.sort_by(f64::total_cmp);
-        let max = *self.latencies_us.last().ok_or("no latency measured")?;
-        let [p50, p99] = [0.50, 0.99].map(|p| percentile(&self.latencies_us, p));
-        println!("latency {p50:.1} {p99:.1} {max:.1}");
-        Ok(())
-    }
-}
-
-/// `latency-subscriber <url> <count> [skip]`: a tidings subscription (child process).
-pub async fn subscriber(args: &[String]) -> BenchResult<()> {
-    let (url, count, skip) = parse(args)?;
-    let bus = tidings::Bus::connect(url).await?;
-    let mut subscription = bus.subscribe(EVENT_TYPE).await?;
-    let mut tally = Tally::new(count, skip);
-    while !tally.done() {
-        let batch = timeout(WAIT, subscription.next_batch())
+    let (count, skip): (usize, usize) = (count.parse()?, skip.parse()?);
+    type SentNs = Pin<Box<dyn Stream<Item = Option<u64>>>>;
+    let mut sent_ns: SentNs = if raw {
+        let mut pubsub = redis::Client::open(url.as_str())?
+            .get_async_pubsub()
+            .await?;
+        pubsub.subscribe(RAW_CHANNEL).await?;
+        Box::pin(pubsub.into_on_message().map(|message| {
+            let envelope = serde_json::from_slice::<serde_json::Value>(message.get_payload_bytes());
+            envelope.ok()?["data"]["sent_ns"].as_u64()
+        }))
+    } else {
+        let bus = tidings::Bus::connect(url).await?;
+        let subscription = bus.subscribe(EVENT_TYPE).await?;
+        Box::pin(stream::unfold(
+            (bus, subscription),
+            async |(bus, mut subscription)| {
+                let event = subscription.next_event().await?;
+                Some((event.data["sent_ns"].as_u64(), (bus, subscription)))
+            },
+        ))
+    };
+    println!("ready");
+    std::io::stdout().flush()?;
+    let mut latencies_us = Vec::with_capacity(count);
+    for seen in 0..count {
+        let sent = timeout(WAIT, sent_ns.next())
             .await
-            .map_err(|_| "no event within 30 s")?
-            .ok_or("the subscription ended")?;
-        for event in batch {
-            tally.add(event.data["sent_ns"].as_u64())?;
+            .map_err(|_| "no event within 30 s")?;
+        let sent = sent
+            .ok_or("the subscription ended")?
+            .ok_or("no data.sent_ns")?;
+        if seen >= skip {
+            latencies_us.push(now_ns().saturating_sub(sent) as f64 / 1_000.0);
         }
     }
-    bus.close().await;
-    tally.print()
-}
-
-/// `raw-latency-subscriber <url> <count> [skip]`: redis-rs `SUBSCRIBE` to the raw contender's
-/// channel, reading the envelope from the message itself (child process).
-pub async fn raw_subscriber(args: &[String]) -> BenchResult<()> {
-    let (url, count, skip) = parse(args)?;
-    let mut pubsub = redis::Client::open(url)?.get_async_pubsub().await?;
-    pubsub.subscribe(crate::raw::CHANNEL).await?;
-    let mut messages = pubsub.into_on_message();
-    let mut tally = Tally::new(count, skip);
-    while !tally.done() {
-        let message = timeout(WAIT, messages.next())
-            .await
-            .map_err(|_| "no message within 30 s")?
-            .ok_or("the pub/sub connection ended")?;
-        let envelope: serde_json::Value = serde_json::from_slice(message.get_payload_bytes())?;
-        tally.add(envelope["data"]["sent_ns"].as_u64())?;
-    }
-    tally.print()
+    latencies_us.sort_by(f64::total_cmp);
+    let max = *latencies_us.last().ok_or("no latency measured")?;
+    let [p50, p99] = [0.50, 0.99].map(|p| percentile(&latencies_us, p));
+    println!("latency {p50:.1} {p99:.1} {max:.1}");
+    Ok(())
 }

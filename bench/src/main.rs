@@ -1,247 +1,170 @@
-//! `tidings-bench` (what `make bench` runs): the Performance section of DESIGN.md. Starts a
-//! private redis-server (or uses `TIDINGS_BENCH_URL`), runs every measurement R times in
-//! interleaved rounds: the core's (with the server's CPU use around each), then one run of each
-//! binding's bench that is built (Python, Node, C: bindings.rs) on the same server. Prints one
-//! Markdown table of medians plus the targets of the core issue and of the bindings' issues.
+//! `tidings-bench`, what `make bench` runs: tidings' emits and deliveries beside the clients
+//! people would use instead, all on one private redis-server, printed as one Markdown table.
+//! docs/performance.md has the method and the targets the figures are read against.
 //!
-//!   tidings-bench [--runs N] [--quick] [--in-flight stream|spawn] [--only TEXT] [--no-bindings]
-//!   tidings-bench latency-subscriber <url> <count> [skip]   (children of the latency test;
-//!   tidings-bench raw-latency-subscriber <url> <count> [skip]  not for people)
+//!   tidings-bench [--section emit|latency|all] [--quick] [--runs N] [--csv FILE]
 //!
-//! `--quick`: small counts, one run (a smoke check; the bindings' benches get
-//! `TIDINGS_BENCH_QUICK=1`). `--only TEXT`: only rows whose contender and description contain
-//! TEXT (redis-benchmark rows always run; the bindings' benches still run whole, and their rows
-//! are filtered the same way). `--no-bindings`: the core rows alone. The rows are in rows.rs.
+//! Each section (sections.rs) runs R rounds (5; `--quick`: 1, with small counts): a round runs
+//! the section's Rust rows, each with the server's CPU use around it, then each built binding's
+//! bench once (bindings.rs). `--csv FILE` writes the table as CSV too. Children of the latency
+//! rows, not for people: `tidings-bench latency-subscriber|raw-latency-subscriber URL N SKIP`.
 
 mod bindings;
 mod core;
-mod floor;
 mod latency;
-mod machine;
-mod raw;
 mod redis_benchmark;
-mod report;
-mod rows;
-mod stats;
-mod target;
-mod workload;
+mod sections;
+mod server;
+mod table;
 
-use report::Outcome;
-use rows::{measurements, runtime, Flavor};
-use stats::Summary;
+use bindings::Binding;
+use sections::{Context, Section, SECTIONS};
 use std::process::ExitCode;
-use target::Target;
+use std::time::{Duration, Instant};
+use table::Row;
 
 pub type BenchResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
-/// How much work each measurement does per run.
-pub struct Options {
-    pub runs: usize,
-    pub rb_pipelined: u64,
-    pub rb_single: u64,
-    pub sequential: u64,
-    pub in_flight: u64,
-    pub latency: u64,
-    pub latency_warmup: u64,
-    pub spawn_in_flight: bool,
-    /// Only rows whose "contender what" contains this (redis-benchmark rows always run).
-    pub only: Option<String>,
-    pub quick: bool,
-    /// Run the bindings' benches too (not with `--no-bindings`).
-    pub bindings: bool,
+struct Options {
+    sections: Vec<&'static Section>,
+    quick: bool,
+    runs: usize,
+    csv: Option<String>,
 }
 
-impl Options {
-    fn parse(args: &[String]) -> BenchResult<Options> {
-        let quick = args.iter().any(|a| a == "--quick");
-        let mut options = if quick {
-            Options::sized(1, 50_000, 5_000, 2_000, 20_000, 500, 100)
-        } else {
-            Options::sized(5, 200_000, 20_000, 20_000, 100_000, 3_000, 200)
-        };
-        let mut args = args.iter();
-        while let Some(arg) = args.next() {
-            match arg.as_str() {
-                "--quick" => options.quick = true,
-                "--no-bindings" => options.bindings = false,
-                "--runs" => options.runs = args.next().ok_or("--runs needs N")?.parse()?,
-                "--only" => options.only = Some(args.next().ok_or("--only needs text")?.clone()),
-                "--in-flight" => match args.next().map(String::as_str) {
-                    Some("spawn") => options.spawn_in_flight = true,
-                    Some("stream") => options.spawn_in_flight = false,
-                    _ => return Err("--in-flight takes stream or spawn".into()),
-                },
-                other => {
-                    return Err(format!(
-                        "unknown argument {other}; see the top of bench/src/main.rs"
-                    )
-                    .into())
+fn parse(args: &[String]) -> BenchResult<Options> {
+    let quick = args.iter().any(|arg| arg == "--quick");
+    let runs = if quick { 1 } else { 5 };
+    let mut options = Options {
+        sections: SECTIONS.iter().collect(),
+        quick,
+        runs,
+        csv: None,
+    };
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--quick" => {}
+            "--runs" => options.runs = value()?.parse()?,
+            "--csv" => options.csv = Some(value()?.clone()),
+            "--section" => {
+                let name = value()?;
+                options.sections = SECTIONS
+                    .iter()
+                    .filter(|s| s.name == *name || name == "all")
+                    .collect();
+                if options.sections.is_empty() {
+                    return Err(format!("no section {name}: emit, latency or all").into());
                 }
             }
-        }
-        if options.runs == 0 {
-            return Err("--runs must be at least 1".into());
-        }
-        Ok(options)
-    }
-
-    fn sized(
-        runs: usize,
-        rb_p: u64,
-        rb_1: u64,
-        seq: u64,
-        flight: u64,
-        lat: u64,
-        warm: u64,
-    ) -> Options {
-        Options {
-            runs,
-            rb_pipelined: rb_p,
-            rb_single: rb_1,
-            sequential: seq,
-            in_flight: flight,
-            latency: lat,
-            latency_warmup: warm,
-            spawn_in_flight: false,
-            only: None,
-            quick: false,
-            bindings: true,
+            other => return Err(format!("unknown argument {other}: see bench/src/main.rs").into()),
         }
     }
-}
-
-/// Runs a child subcommand on the runtime flavour the parent asked for.
-fn child(work: impl std::future::Future<Output = BenchResult<()>>) -> BenchResult<()> {
-    let flavor = std::env::var("TIDINGS_BENCH_RUNTIME").unwrap_or_default();
-    runtime(&flavor)?.block_on(work)
+    if options.runs == 0 {
+        return Err("--runs must be at least 1".into());
+    }
+    Ok(options)
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        Some("latency-subscriber") => child(latency::subscriber(&args[1..])),
-        Some("raw-latency-subscriber") => child(latency::raw_subscriber(&args[1..])),
-        _ => Options::parse(&args).and_then(bench),
+    let child = |raw| {
+        let flavor = std::env::var("TIDINGS_BENCH_RUNTIME").unwrap_or_default();
+        core::runtime(&flavor)?.block_on(latency::subscriber(&args[1..], raw))
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("tidings-bench: {err}");
-            ExitCode::FAILURE
+    let result = match args.first().map(String::as_str) {
+        Some("latency-subscriber") => child(false),
+        Some("raw-latency-subscriber") => child(true),
+        _ => parse(&args).and_then(bench),
+    };
+    if let Err(err) = &result {
+        eprintln!("tidings-bench: {err}");
+    }
+    if result.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// "3 min 05 s".
+fn minutes(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    format!("{} min {:02} s", seconds / 60, seconds % 60)
+}
+
+/// One section's rounds: its table rows, and how long it took against its budget.
+fn run_section(
+    section: &Section,
+    cx: &Context,
+    bindings: &mut [Binding],
+    options: &Options,
+) -> BenchResult<(Vec<Row>, String)> {
+    let (clock, name, runs) = (Instant::now(), section.name, options.runs);
+    let (mut measurements, mut rows) = ((section.rows)(cx, options.quick), Vec::new());
+    for round in 1..=runs {
+        for (key, run) in &mut measurements {
+            cx.server.reset(core::KEYS)?;
+            let (sample, cpu) = cx.server.with_cpu(run);
+            let (key_text, sample) = (key.join(" / "), sample?);
+            eprintln!(
+                "{name} {round}/{runs}: {key_text}: {:.1?}, server CPU {cpu:.0?}%",
+                sample.1
+            );
+            table::add(&mut rows, "Rust", key.clone(), sample, cpu);
+        }
+        for binding in bindings.iter_mut() {
+            for (key, sample) in binding.run(&cx.server.url, name, options.quick) {
+                table::add(&mut rows, binding.language, key, sample, None);
+            }
         }
     }
+    (section.finish)(&mut rows);
+    let (took, budget) = (clock.elapsed(), section.budget(options.quick, runs));
+    let spent = format!("{name} {} (budget {})", minutes(took), minutes(budget));
+    if took > budget {
+        eprintln!("tidings-bench: over budget: {spent}");
+    }
+    Ok((rows, spent))
 }
 
 fn bench(options: Options) -> BenchResult<()> {
     if std::env::var_os("TIDINGS_BENCH_URL").is_none() && !tidings_testkit::redis_available() {
-        return Err(
-            "redis-server not found (install redis-server, or set TIDINGS_BENCH_URL)".into(),
-        );
+        return Err("no redis-server (install redis-server, or set TIDINGS_BENCH_URL)".into());
     }
-    let idle = machine::idle_percent();
-    let target = Target::start();
-    let (multi, envelope) = Flavor::connect("multi-thread", target.url())?;
-    let (current, _) = Flavor::connect("current-thread", target.url())?;
-    let flavors = [multi, current];
-    let mut measurements = measurements(&options, &target, &flavors, &envelope);
-    if let Some(only) = &options.only {
-        measurements.retain(|m| {
-            m.contender == "redis-benchmark" || format!("{} {}", m.contender, m.what).contains(only)
-        });
+    let idle = server::idle_percent();
+    let cx = Context::start()?;
+    let (mut bindings, missing) = bindings::find();
+    let (started, mut rows, mut spent) = (server::ticks(), Vec::new(), Vec::new());
+    for section in &options.sections {
+        let (section_rows, took) = run_section(section, &cx, &mut bindings, &options)?;
+        rows.extend(section_rows);
+        spent.push(took);
     }
-    let mut samples: Vec<Vec<Vec<f64>>> = measurements.iter().map(|_| Vec::new()).collect();
-    let mut server_cpu: Vec<Vec<f64>> = measurements.iter().map(|_| Vec::new()).collect();
-    let mut bindings = if options.bindings {
-        bindings::prepare()
-    } else {
-        Vec::new()
-    };
-    let started = machine::Ticks::now();
-    for round in 1..=options.runs {
-        for ((m, samples), cpu) in measurements
-            .iter_mut()
-            .zip(&mut samples)
-            .zip(&mut server_cpu)
-        {
-            target.reset(&m.keys)?;
-            let (sample, percent) = target.with_server_cpu(&mut m.run);
-            let sample = sample.map_err(|err| format!("{} / {}: {err}", m.contender, m.what))?;
-            eprintln!(
-                "run {round}/{}: {} / {}: {sample:.1?}, server CPU {percent:.0?}%",
-                options.runs, m.contender, m.what
-            );
-            samples.push(sample);
-            cpu.extend(percent);
-        }
-        for (binding, status) in &mut bindings {
-            let progress = format!("run {round}/{}", options.runs);
-            status.run_round(binding, target.url(), options.quick, &progress);
-        }
-    }
-    let mut outcomes: Vec<Outcome> = measurements
-        .into_iter()
-        .zip(samples)
-        .zip(server_cpu)
-        .map(|((m, samples), cpu)| Outcome {
-            figures: (0..samples[0].len())
-                .map(|i| Summary::of(&samples.iter().map(|s| s[i]).collect::<Vec<_>>()))
-                .collect(),
-            contender: m.contender.to_owned(),
-            what: m.what,
-            role: m.role,
-            server_cpu: (cpu.len() == options.runs).then(|| Summary::of(&cpu)),
-            note: None,
-        })
-        .collect();
-    let core_rows = outcomes.len();
-    for (binding, status) in &bindings {
-        if let bindings::Status::Ran(rows) = status {
-            let mut rows =
-                binding.outcomes(rows, &outcomes[..core_rows], options.runs, options.quick);
-            if let Some(only) = &options.only {
-                rows.retain(|o| format!("{} {}", o.contender, o.what).contains(only));
-            }
-            outcomes.extend(rows);
-        }
-    }
-    let others = machine::Ticks::now().others_percent_since(&started);
-    let server = if target.is_private() {
-        "private"
-    } else {
-        "TIDINGS_BENCH_URL"
-    };
-    let data_bytes = workload::benchmark_payload().len();
+    let (_, others) = server::usage(started, server::ticks());
     println!("\n## tidings bench\n");
     println!(
-        "{} cores ({idle:.0}% idle before start; other processes used {others:.0}% of the CPUs \
-         during the run), redis-server {} ({server}); {} run(s) per row, interleaved (each round: \
-         the core's rows, then one run of each binding's bench); medians. Server CPU: redis-server's, % of one core, core rows \
-         only.",
-        machine::cores(),
-        target.server_version(),
-        options.runs
+        "{} cores ({idle:.0}% idle before the start; other processes used {others:.0}% of the CPUs \
+         during the run), redis-server {}; sections {}; {} round(s), medians. A tidings emit is \
+         XADD + PUBLISH of a {} B envelope of 100 B of data.",
+        server::cores(),
+        cx.server.describe(),
+        spent.join(", "),
+        options.runs,
+        cx.envelope.len()
     );
-    println!(
-        "Event data: {data_bytes} B of JSON. A tidings emit is XADD + PUBLISH of a {} B \
-         envelope; redis-benchmark appends the {data_bytes} B data alone (XADD only), except in \
-         the two rows that time the server's XADD and PUBLISH of an envelope.\n",
-        envelope.len()
-    );
-    report::print_table(&outcomes, options.runs, core::CONTENDER);
-    report::print_core_targets(&outcomes, core::CONTENDER);
-    for (binding, status) in &bindings {
-        binding.print_targets(status, &outcomes[..core_rows]);
+    if !missing.is_empty() {
+        println!("Not run: {}.", missing.join("; "));
     }
-    for flavor in &flavors {
-        flavor.rt.block_on(flavor.bus.close());
+    println!();
+    table::print(&rows, options.runs);
+    if let Some(path) = &options.csv {
+        std::fs::write(path, table::csv(&rows))?;
     }
-    let failed: Vec<&str> = bindings
-        .iter()
-        .filter(|(_, status)| matches!(status, bindings::Status::Failed(_)))
-        .map(|(binding, _)| binding.language)
-        .collect();
+    let failed: Vec<String> = bindings.iter().filter_map(|b| b.failed.clone()).collect();
     if !failed.is_empty() {
-        return Err(format!("the {} bench(es) failed (see above)", failed.join(", ")).into());
+        return Err(format!("bench(es) failed: {}", failed.join("; ")).into());
     }
     Ok(())
 }

@@ -1,48 +1,34 @@
-//! The server's own limit: `redis-benchmark` run as a subprocess against the same server,
-//! `XADD` of a ~100-byte payload, pipelined and one at a time. Parses its `--csv` output.
+//! The server's own speed: `redis-benchmark` run against the same server, one command line
+//! pipelined or one at a time. Reads requests/s from its `--csv` output.
 
 use crate::BenchResult;
 use std::process::Command;
 
 /// True when `redis-benchmark` is on PATH.
 pub fn available() -> bool {
-    Command::new("redis-benchmark")
-        .arg("--version")
-        .output()
-        .is_ok_and(|out| out.status.success())
+    let version = Command::new("redis-benchmark").arg("--version").output();
+    version.is_ok_and(|out| out.status.success())
 }
 
-/// Runs `XADD <key> * event <payload>` `requests` times over `clients` connections with
-/// `pipeline` requests in flight on each; returns requests per second.
-pub fn xadd(
+/// Requests/s of `command` sent `requests` times over `clients` connections with `pipeline`
+/// requests in flight on each.
+pub fn run(
     url: &str,
-    key: &str,
-    payload: &str,
-    clients: u32,
-    pipeline: u32,
-    requests: u64,
-) -> BenchResult<f64> {
-    command(
-        url,
-        &["XADD", key, "*", "event", payload],
-        clients,
-        pipeline,
-        requests,
-    )
-}
-
-/// Runs one command line `requests` times over `clients` connections with `pipeline` requests in
-/// flight on each; returns requests per second.
-pub fn command(
-    url: &str,
-    command: &[&str],
+    command: &[String],
     clients: u32,
     pipeline: u32,
     requests: u64,
 ) -> BenchResult<f64> {
     let output = Command::new("redis-benchmark")
-        .args(["-u", url, "--csv"])
-        .args(["-c", &clients.to_string(), "-P", &pipeline.to_string()])
+        .args([
+            "-u",
+            url,
+            "--csv",
+            "-c",
+            &clients.to_string(),
+            "-P",
+            &pipeline.to_string(),
+        ])
         .args(["-n", &requests.to_string()])
         .args(command)
         .output()?;
@@ -51,9 +37,8 @@ pub fn command(
         let stderr = String::from_utf8_lossy(&output.stderr);
         return Err(format!("redis-benchmark failed: {stdout}{stderr}").into());
     }
-    parse_csv_rps(&stdout).ok_or_else(|| {
-        format!("cannot read requests/s from redis-benchmark output: {stdout}").into()
-    })
+    let rps = parse_csv_rps(&stdout);
+    rps.ok_or_else(|| format!("no requests/s in redis-benchmark's output: {stdout}").into())
 }
 
 /// redis-benchmark 7 `--csv` prints a header `"test","rps","avg_latency_ms",…` (8 columns) and
