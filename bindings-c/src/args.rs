@@ -1,7 +1,7 @@
 //! Reading C arguments: NULL checks that fail with `TIDINGS_RESULT_NULL_ARGUMENT`, UTF-8 checks
 //! that fail with the kind the argument belongs to, JSON text to values, and writing outputs.
 
-use crate::error::{tidings_result, CResult, Failure};
+use crate::error::{boundary, tidings_result, CResult, Failure};
 use std::ffi::{c_char, CStr};
 use tidings_core::serde_json::{self, Map, Value};
 use tidings_core::{ErrorKind, EventData};
@@ -23,6 +23,28 @@ pub(crate) fn take<T>(ptr: *mut T) -> Option<Box<T>> {
     // SAFETY: NULL, or a pointer from `Box::into_raw` that the caller owns and frees once (the
     // `_free` functions' contract).
     (!ptr.is_null()).then(|| unsafe { Box::from_raw(ptr) })
+}
+
+/// Hands a new handle to the caller through `output` (what every `_new` function does).
+pub(crate) fn hand_out<T>(output: *mut *mut T, value: T) -> tidings_result {
+    boundary(|| {
+        // The slot first: a handle made before a NULL `output` is refused would leak.
+        let slot = out(output, "out")?;
+        *slot = Box::into_raw(Box::new(value));
+        Ok(())
+    })
+}
+
+/// Runs one option setter on the builder behind `builder`: it is unchanged when `change` fails.
+pub(crate) fn update<T: Clone>(
+    builder: *mut T,
+    change: impl FnOnce(T) -> CResult<T>,
+) -> tidings_result {
+    boundary(|| {
+        let builder = out(builder, "options")?;
+        *builder = change(builder.clone())?;
+        Ok(())
+    })
 }
 
 /// A required output pointer.

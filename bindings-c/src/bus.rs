@@ -1,8 +1,8 @@
 //! `tidings_bus`: connect with options, emit (one, or many in flight), and free (which closes).
 
 use crate::args::{
-    copy_text, copy_text_to_slot, event_data, json_object, optional, out, required, take, text,
-    text_array, too_small,
+    copy_text, copy_text_to_slot, event_data, hand_out, json_object, optional, out, required, take,
+    text, text_array, too_small, update,
 };
 use crate::connect_options::tidings_connect_options;
 use crate::error::{boundary, boundary_void, tidings_result, CResult, Failure};
@@ -56,6 +56,7 @@ pub extern "C" fn tidings_connect(
 /// The options of `tidings_emit_with` (opaque), made by `tidings_emit_options_new` (no subject,
 /// no metadata, version `1`) and changed by its setters. Set it from one thread at a time; once
 /// set, any number of threads may emit with it at once.
+#[derive(Clone)]
 pub struct tidings_emit_options {
     options: EmitOptions,
 }
@@ -65,13 +66,12 @@ pub struct tidings_emit_options {
 /// Ownership: the caller owns `*out` and frees it with `tidings_emit_options_free`.
 #[no_mangle]
 pub extern "C" fn tidings_emit_options_new(out: *mut *mut tidings_emit_options) -> tidings_result {
-    boundary(|| {
-        let output = crate::args::out(out, "out")?;
-        *output = Box::into_raw(Box::new(tidings_emit_options {
+    hand_out(
+        out,
+        tidings_emit_options {
             options: EmitOptions::new(),
-        }));
-        Ok(())
-    })
+        },
+    )
 }
 
 /// Frees emit options. NULL is ignored; using them afterwards, or freeing them twice, is
@@ -86,10 +86,10 @@ fn set_emit(
     options: *mut tidings_emit_options,
     change: impl FnOnce(EmitOptions) -> CResult<EmitOptions>,
 ) -> tidings_result {
-    boundary(|| {
-        let options = out(options, "options")?;
-        options.options = change(options.options.clone())?;
-        Ok(())
+    update(options, |emit: tidings_emit_options| {
+        Ok(tidings_emit_options {
+            options: change(emit.options)?,
+        })
     })
 }
 

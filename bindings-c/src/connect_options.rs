@@ -4,7 +4,7 @@
 //! it, then (at `tidings_connect`) checks the options together. A new option is a new setter, so
 //! the ABI only grows; a unit test fails when the header lacks a setter the schema has.
 
-use crate::args::{out, take, text};
+use crate::args::{hand_out, out, take, text};
 use crate::error::{boundary, boundary_void, tidings_result, CResult};
 use std::ffi::c_char;
 use tidings_core::bindings::{ConnectOptions, Style};
@@ -36,13 +36,12 @@ impl tidings_connect_options {
 pub extern "C" fn tidings_connect_options_new(
     out: *mut *mut tidings_connect_options,
 ) -> tidings_result {
-    boundary(|| {
-        let output = crate::args::out(out, "out")?;
-        *output = Box::into_raw(Box::new(tidings_connect_options {
+    hand_out(
+        out,
+        tidings_connect_options {
             options: ConnectOptions::new(Style::C),
-        }));
-        Ok(())
-    })
+        },
+    )
 }
 
 /// Frees connect options. NULL is ignored; using them afterwards, or freeing them twice, is

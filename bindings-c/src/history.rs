@@ -1,6 +1,6 @@
 //! History queries and `tidings_event_list`, the list of events they return.
 
-use crate::args::{optional, out, required, take, text};
+use crate::args::{hand_out, optional, out, required, take, text, update};
 use crate::bus::tidings_bus;
 use crate::envelope::tidings_event;
 use crate::error::{boundary, boundary_void, tidings_result, CResult, Failure};
@@ -15,6 +15,7 @@ pub struct tidings_event_list {
 /// The options of `tidings_history_with` (opaque), made by `tidings_history_options_new` (the
 /// newest 100 events, newest first, no bounds) and changed by its setters. Set it from one
 /// thread at a time; once set, any number of threads may query with it at once.
+#[derive(Clone)]
 pub struct tidings_history_options {
     query: HistoryQuery,
 }
@@ -26,13 +27,12 @@ pub struct tidings_history_options {
 pub extern "C" fn tidings_history_options_new(
     out: *mut *mut tidings_history_options,
 ) -> tidings_result {
-    boundary(|| {
-        let output = crate::args::out(out, "out")?;
-        *output = Box::into_raw(Box::new(tidings_history_options {
+    hand_out(
+        out,
+        tidings_history_options {
             query: HistoryQuery::new(),
-        }));
-        Ok(())
-    })
+        },
+    )
 }
 
 /// Frees history options. NULL is ignored; using them afterwards, or freeing them twice, is
@@ -47,10 +47,10 @@ fn set_history(
     options: *mut tidings_history_options,
     change: impl FnOnce(HistoryQuery) -> CResult<HistoryQuery>,
 ) -> tidings_result {
-    boundary(|| {
-        let options = out(options, "options")?;
-        options.query = change(options.query)?;
-        Ok(())
+    update(options, |history: tidings_history_options| {
+        Ok(tidings_history_options {
+            query: change(history.query)?,
+        })
     })
 }
 

@@ -1,7 +1,7 @@
 //! `tidings_subscription`: events a pattern selects, delivered to a callback on a thread of the
 //! subscription's own, or read in a poll loop with `tidings_subscription_next`.
 
-use crate::args::{optional, out, required, take, text};
+use crate::args::{hand_out, optional, out, required, take, text, update};
 use crate::bus::tidings_bus;
 use crate::envelope::tidings_event;
 use crate::error::{boundary, boundary_void, panic_message, tidings_result, CResult, Failure};
@@ -27,6 +27,7 @@ pub type tidings_event_callback =
 /// The options of `tidings_subscribe_with` (opaque), made by `tidings_subscribe_options_new`
 /// (live from now, the core's batch size) and changed by its setters. Set it from one thread at
 /// a time; once set, any number of threads may subscribe with it at once.
+#[derive(Clone)]
 pub struct tidings_subscribe_options {
     options: SubscribeOptions,
 }
@@ -38,13 +39,12 @@ pub struct tidings_subscribe_options {
 pub extern "C" fn tidings_subscribe_options_new(
     out: *mut *mut tidings_subscribe_options,
 ) -> tidings_result {
-    boundary(|| {
-        let output = crate::args::out(out, "out")?;
-        *output = Box::into_raw(Box::new(tidings_subscribe_options {
+    hand_out(
+        out,
+        tidings_subscribe_options {
             options: SubscribeOptions::new(),
-        }));
-        Ok(())
-    })
+        },
+    )
 }
 
 /// Frees subscribe options. NULL is ignored; using them afterwards, or freeing them twice, is
@@ -59,10 +59,10 @@ fn set_subscribe(
     options: *mut tidings_subscribe_options,
     change: impl FnOnce(SubscribeOptions) -> CResult<SubscribeOptions>,
 ) -> tidings_result {
-    boundary(|| {
-        let options = out(options, "options")?;
-        options.options = change(options.options)?;
-        Ok(())
+    update(options, |subscribe: tidings_subscribe_options| {
+        Ok(tidings_subscribe_options {
+            options: change(subscribe.options)?,
+        })
     })
 }
 
