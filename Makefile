@@ -1,12 +1,14 @@
 # One command for each thing a person does: `make demo`, `make test`, `make bench`.
 # Each installs what it needs (redis-server from the OS packages, crates through cargo, Python
 # tools into .venv, npm packages from the committed lock file). Each binding adds its own
-# targets in mk/<binding>.mk and appends them to DEMO_PARTS, TEST_PARTS and BENCH_PARTS.
+# targets in mk/<binding>.mk and appends them to DEMO_PARTS, TEST_PARTS and BENCH_PARTS
+# (mk/dist.mk, which installs the built artefacts, to TEST_LAST).
 
 SHELL := /bin/bash
 CARGO ?= cargo
 DEMO_PARTS := demo-rust
 TEST_PARTS := lint test-rust
+TEST_LAST :=
 BENCH_PARTS :=
 
 -include mk/*.mk
@@ -26,11 +28,12 @@ demo-rust:
 	target/debug/tidings-demo
 
 ## test: every test of every layer.
-test: $(TEST_PARTS)
+test: $(TEST_PARTS) $(TEST_LAST)
 
 lint:
 	@scripts/ensure-redis.sh
 	$(CARGO) fmt --all -- --check
+	python3 scripts/version.py check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 test-rust:

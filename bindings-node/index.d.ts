@@ -25,6 +25,9 @@ export interface TidingsError extends Error {
 /** The error codes, in the core's code order (1 to 9). */
 export declare const errorCodes: readonly ErrorCode[]
 
+/** The version of tidings, such as `0.1.0` (the same as `package.json`'s). */
+export declare const version: string
+
 /** One event, as delivered to subscribers and returned by `history`. */
 export interface Event<Data = JsonValue> {
   /** Unique and time-ordered (UUIDv7 for events tidings emits). */

@@ -9,6 +9,9 @@ const { sseResponse } = require('./lib/sse.js')
 /** Every `err.code` a tidings error can carry, in the core's code order. */
 const errorCodes = Object.freeze(native.errorCodes())
 
+/** The version of tidings (the native addon's, which package.json's must equal). */
+const version = native.version()
+
 const ignore = () => {}
 
 /** A promise that never causes an unhandled-rejection crash, yet still rejects for whoever awaits it. */
@@ -262,5 +265,6 @@ module.exports = {
   Bus,
   EventStream,
   errorCodes,
+  version,
   _decodeEnvelope: native._decodeEnvelope,
 }

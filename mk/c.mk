@@ -36,7 +36,7 @@ deps-c:
 	@bindings-c/scripts/ensure-c-tools.sh
 
 build-c:
-	$(CARGO) build -q -p tidings-c $(if $(filter release,$(C_PROFILE)),--release)
+	$(CARGO) build -q -p tidings-c $(if $(filter-out debug,$(C_PROFILE)),--profile $(C_PROFILE))
 
 ## The committed header must be what cbindgen makes of the sources now.
 check-header-c:

@@ -74,3 +74,6 @@ export declare function errorCodes(): Array<string>
 
 /** The opening of an event stream. */
 export declare function ssePrelude(): string
+
+/** The version of tidings (the core's, which every package carries). */
+export declare function version(): string

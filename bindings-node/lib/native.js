@@ -1,30 +1,19 @@
 'use strict'
-// Loads the native addon that `napi build --platform` put beside package.json
-// (`tidings.<platform>-<arch>[-<abi>].node`), with a clear message when it was never built.
+// Loads the native addon for this platform (lib/addon-files.js says where it is looked for),
+// with a message that says what to do when this package carries none for this platform.
 
-const { existsSync } = require('node:fs')
 const { join } = require('node:path')
+const { addonFiles, findAddon } = require('./addon-files.js')
 
 const root = join(__dirname, '..')
 
-function platformNames() {
-  const { platform, arch } = process
-  if (platform === 'linux') {
-    const glibc = process.report?.getReport?.().header?.glibcVersionRuntime
-    return glibc ? [`linux-${arch}-gnu`, `linux-${arch}-musl`] : [`linux-${arch}-musl`, `linux-${arch}-gnu`]
-  }
-  if (platform === 'win32') return [`win32-${arch}-msvc`]
-  return [`${platform}-${arch}`]
-}
-
 function load() {
-  const files = platformNames().map((name) => join(root, `tidings.${name}.node`))
-  const found = files.find((file) => existsSync(file))
+  const found = findAddon(root)
   if (!found) {
     throw new Error(
-      `tidings: the native addon is not built (looked for ${files.join(', ')}). ` +
-        'It is built by its install script, which needs Rust (cargo): run `npm rebuild tidings` ' +
-        'in your project (with npm 12 or later, allow the script first: `npm install-scripts approve tidings`), ' +
+      `tidings: no native addon for this platform (looked for ${addonFiles(root).join(', ')}). ` +
+        'The package carries a prebuilt addon for linux-x64-gnu; elsewhere, build it from a ' +
+        'checkout of tidings: `npm install /path/to/tidings/bindings-node` (needs Rust\'s cargo), ' +
         'or `npm run build` in bindings-node/.',
     )
   }

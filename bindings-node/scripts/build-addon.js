@@ -1,28 +1,39 @@
 'use strict'
-// The package's install script: builds the native addon in release mode with @napi-rs/cli, so
-// that `npm install ./bindings-node` (or `npm rebuild tidings`) leaves a working package.
+// Builds the native addon with @napi-rs/cli; also the package's `install` script.
+//
+// As the install script, a package that already carries the addon for this platform (the
+// packed package, a copy made by `npm install --install-links`, or a checkout where it was
+// built) keeps it and compiles nothing. Otherwise the addon is built from source, which is only
+// possible in a checkout of tidings: the crate builds against the workspace's core, which a
+// copied package does not carry; a copy without it says so and stops.
+//
+// Run by hand or by make it always builds: `node scripts/build-addon.js [--debug | --profile
+// NAME] [--output-dir DIR]` (release by default; the addon lands in DIR, default this package).
 //
 // npm installs a local directory as a symlink and runs this script in it, but it installs none
 // of the linked package's own dependencies. So the CLI comes from this package's committed
 // package-lock.json, through `npm ci --ignore-scripts` (without scripts: this one would recurse).
-// `node scripts/build-addon.js --debug` builds in debug mode instead, as the tests do.
 
 const { spawnSync } = require('node:child_process')
 const { existsSync, readFileSync } = require('node:fs')
 const { join } = require('node:path')
+const { findAddon, platformNames } = require('../lib/addon-files.js')
 
 const root = join(__dirname, '..')
-const debug = process.argv.includes('--debug')
+const args = process.argv.slice(2)
+const debug = args.includes('--debug')
+const profile = args.includes('--profile') ? args[args.indexOf('--profile') + 1] : undefined
+const outputDir = args.includes('--output-dir') ? args[args.indexOf('--output-dir') + 1] : undefined
 
 function fail(message) {
   console.error(`tidings: ${message}`)
   process.exit(1)
 }
 
-function run(command, args) {
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: childEnv() })
+function run(command, commandArgs) {
+  const result = spawnSync(command, commandArgs, { cwd: root, stdio: 'inherit', env: childEnv() })
   if (result.error) fail(`could not run ${command}: ${result.error.message}`)
-  if (result.status !== 0) fail(`${command} ${args.join(' ')} failed (exit ${result.status ?? result.signal})`)
+  if (result.status !== 0) fail(`${command} ${commandArgs.join(' ')} failed (exit ${result.status ?? result.signal})`)
 }
 
 // The outer npm passes its settings down as npm_config_* variables; the nested `npm ci` must
@@ -40,6 +51,19 @@ function napiCli() {
   return join(root, 'node_modules', '@napi-rs', 'cli', JSON.parse(readFileSync(manifest, 'utf8')).bin.napi)
 }
 
+/** True in a checkout of tidings, where the crate's workspace (and the core) are beside it. */
+function sourceIsHere() {
+  return existsSync(join(root, 'Cargo.toml')) && existsSync(join(root, '..', 'core', 'Cargo.toml'))
+}
+
+if (process.env.npm_lifecycle_event === 'install' && findAddon(root)) process.exit(0)
+if (!sourceIsHere()) {
+  fail(
+    `this copy of the package carries no native addon for ${platformNames()[0]} and no source to build one. ` +
+      'Install the package built for this platform, or build from a checkout of tidings: ' +
+      '`npm install /path/to/tidings/bindings-node` (needs Rust\'s cargo).',
+  )
+}
 if (spawnSync('cargo', ['--version'], { stdio: 'ignore' }).status !== 0) {
   fail('building the native addon needs Rust: install cargo (https://rustup.rs or your OS packages) and run `npm rebuild tidings`')
 }
@@ -49,5 +73,7 @@ if (!napiCli()) {
   else run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'])
 }
 const cli = napiCli() ?? fail('@napi-rs/cli is missing after `npm ci`')
-const mode = debug ? [] : ['--release']
-run(process.execPath, [cli, 'build', '--platform', ...mode, '--no-js', '--dts', 'lib/native.d.ts'])
+const options = debug ? [] : profile ? ['--profile', profile] : ['--release']
+// `--dts` is relative to the output directory: a package staged elsewhere gets its own copy.
+const output = outputDir ? ['--output-dir', outputDir] : []
+run(process.execPath, [cli, 'build', '--platform', ...options, '--no-js', ...output, '--dts', 'lib/native.d.ts'])

@@ -45,6 +45,12 @@ pub fn connect<'env>(
     })
 }
 
+/// The version of tidings (the core's, which every package carries).
+#[napi(catch_unwind)]
+pub fn version() -> &'static str {
+    tidings::PACKAGE_VERSION
+}
+
 /// The names of the error codes, in the core's code order.
 #[napi(catch_unwind)]
 pub fn error_codes() -> Vec<&'static str> {

@@ -50,6 +50,6 @@ fn _tidings(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(sse::sse_frame, module)?)?;
     module.add_function(wrap_pyfunction!(sse::sse_prelude, module)?)?;
     module.add_function(wrap_pyfunction!(sse::sse_heartbeat, module)?)?;
-    module.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    module.add("__version__", tidings::PACKAGE_VERSION)?;
     Ok(())
 }

@@ -58,6 +58,11 @@ mod shared;
 mod subscription;
 
 pub use bus::Bus;
+
+/// The version of tidings, the one number every package carries: Python's `__version__`,
+/// Node's `version`, C's `tidings_version()` and the packages' metadata all come from the
+/// workspace's `Cargo.toml`.
+pub const PACKAGE_VERSION: &str = env!("CARGO_PKG_VERSION");
 pub use config::{BusBuilder, DEFAULT_MAX_EVENT_SIZE};
 pub use dead_letter::{DeadLetter, RedriveReport};
 pub use emit::EmitRequest;

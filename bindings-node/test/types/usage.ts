@@ -6,6 +6,7 @@ import {
   connect,
   errorCodes,
   EventStream,
+  version,
   _decodeEnvelope,
   type ConnectOptions,
   type EmitRequest,
@@ -70,6 +71,7 @@ export async function everything(request: Request): Promise<Response> {
   const text: string = bus.prometheusMetrics()
   const decoded: Event = _decodeEnvelope('{}', null)
   const codes: readonly ErrorCode[] = errorCodes
+  const release: string = version
   const data: JsonValue = decoded.data
   try {
     await bus.emit('bad type', 1)
@@ -77,7 +79,7 @@ export async function everything(request: Request): Promise<Response> {
     const code: ErrorCode = (error as TidingsError).code
     void code
   }
-  void [id, full, ids, events, emitted, text, codes, data, bus.closed, bus.source]
+  void [id, full, ids, events, emitted, text, codes, release, data, bus.closed, bus.source]
   const test: TestBus = await createTestBus({ source: 'tests' })
   await test.emit('user.registered', { email: 'a@b' })
   const found: Event = test.assertEmitted('user.registered', (event) => event.subject === undefined)

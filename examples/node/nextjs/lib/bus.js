@@ -3,6 +3,11 @@
 import { connect } from 'tidings'
 
 export function getBus() {
-  globalThis.__tidingsBus ??= connect(process.env.TIDINGS_URL || 'memory://', { source: 'nextjs' })
+  globalThis.__tidingsBus ??= connect(process.env.TIDINGS_URL || 'memory://', { source: 'nextjs' }).catch(
+    (error) => {
+      globalThis.__tidingsBus = undefined // not cached: the next request tries to connect again
+      throw error
+    },
+  )
   return globalThis.__tidingsBus
 }

@@ -32,7 +32,7 @@ export default function Dashboard() {
       </ul>
       {alerts.map((alert) => (
         <p key={alert.id} role="alert">
-          {alert.data.message}
+          {alert.data?.message ?? JSON.stringify(alert.data)}
         </p>
       ))}
     </main>
