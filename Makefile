@@ -6,6 +6,8 @@
 
 SHELL := /bin/bash
 CARGO ?= cargo
+# The one version of tidings (set in Cargo.toml; scripts/version.py says where it is repeated).
+TIDINGS_VERSION := $(shell python3 scripts/version.py)
 DEMO_PARTS := demo-rust
 TEST_PARTS := lint test-rust
 TEST_LAST :=
@@ -28,7 +30,9 @@ demo-rust:
 	target/debug/tidings-demo
 
 ## test: every test of every layer.
-test: $(TEST_PARTS) $(TEST_LAST)
+# TEST_LAST runs after the rest has finished, also under `make -j`.
+test: $(TEST_PARTS)
+	@$(if $(TEST_LAST),$(MAKE) --no-print-directory $(TEST_LAST))
 
 lint:
 	@scripts/ensure-redis.sh

@@ -16,7 +16,7 @@ C_PROFILE ?= release
 C_TARGET_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))
 C_PREFIX := $(CURDIR)/build/c-prefix
 C_BENCH_PREFIX := $(CURDIR)/build/c-prefix-release
-C_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+C_VERSION := $(TIDINGS_VERSION)
 # The ABI version in the soname (bindings-c/build.rs sets the same): the major, or for 0.x
 # releases, whose minors may break the ABI, `0.<minor>`.
 C_MAJOR := $(firstword $(subst ., ,$(C_VERSION)))

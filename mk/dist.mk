@@ -14,7 +14,6 @@ TEST_LAST += test-dist
 
 DIST_DIR := $(CURDIR)/dist
 DIST_STAGE := $(CURDIR)/build/dist
-TIDINGS_VERSION := $(shell python3 scripts/version.py)
 C_DIST_NAME := libtidings-$(TIDINGS_VERSION)-linux-$(shell uname -m)
 
 .PHONY: dist dist-python dist-node dist-c test-dist

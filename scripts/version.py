@@ -7,8 +7,8 @@ the Rust crates inherit it, maturin gives it to the wheel, the bindings' `__vers
 
     scripts/version.py            prints the version
     scripts/version.py check      fails, naming the file, when any copy disagrees
-    scripts/version.py set 0.2.0  writes a new version everywhere (then commit and add a
-                                  CHANGELOG.md section)
+    scripts/version.py set 0.2.0  writes a new version everywhere but CHANGELOG.md, whose
+                                  section for it `check` then asks for
 """
 
 from __future__ import annotations
@@ -72,10 +72,21 @@ COPIES = [
     json_file("bindings-node/package.json", ("version",)),
     json_file("bindings-node/package-lock.json", ("version",), ("packages", "", "version")),
     json_file("examples/node/package-lock.json", ("packages", "../../bindings-node", "version")),
+    json_file("bench/node/package-lock.json", ("packages", "../../bindings-node", "version")),
     tarball_paths("examples/node/nextjs/package.json"),
     tarball_paths("examples/node/nextjs/package-lock.json"),
     json_file("examples/node/nextjs/package-lock.json", ("packages", "node_modules/tidings", "version")),
 ]
+
+
+def workspace_crates_in_lock() -> list[str]:
+    """The versions Cargo.lock records for the workspace's own crates (those without a source)."""
+    packages = re.findall(r"\[\[package\]\]\n((?:[^\[\n][^\n]*\n?)*)", (ROOT / "Cargo.lock").read_text())
+    return [
+        re.search(r'^version = "([^"]+)"', package, re.M).group(1)  # type: ignore[union-attr]
+        for package in packages
+        if "\nsource = " not in "\n" + package
+    ]
 
 
 def check() -> int:
@@ -86,6 +97,9 @@ def check() -> int:
         for found in (read() or ["no version"])
         if found != version
     ]
+    wrong += [f"Cargo.lock has {found} for a workspace crate" for found in workspace_crates_in_lock() if found != version]
+    if not re.search(rf"^## {re.escape(version)}\b", (ROOT / "CHANGELOG.md").read_text(), re.M):
+        wrong.append(f"CHANGELOG.md has no section '## {version}'")
     for line in wrong:
         print(f"version.py: {line} (run scripts/version.py set {version})", file=sys.stderr)
     return 1 if wrong else 0

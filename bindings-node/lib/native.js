@@ -12,9 +12,10 @@ function load() {
   if (!found) {
     throw new Error(
       `tidings: no native addon for this platform (looked for ${addonFiles(root).join(', ')}). ` +
-        'The package carries a prebuilt addon for linux-x64-gnu; elsewhere, build it from a ' +
-        'checkout of tidings: `npm install /path/to/tidings/bindings-node` (needs Rust\'s cargo), ' +
-        'or `npm run build` in bindings-node/.',
+        'The packed package carries one for linux-x64-gnu; elsewhere, build it from a checkout ' +
+        'of tidings: `npm install /path/to/tidings/bindings-node` (needs Rust\'s cargo; with npm 12 ' +
+        'or later allow its install script first: `npm install-scripts approve tidings`, then ' +
+        '`npm rebuild tidings`), or `npm run build` in bindings-node/.',
     )
   }
   return require(found)

@@ -1,11 +1,11 @@
 'use strict'
 // Builds the native addon with @napi-rs/cli; also the package's `install` script.
 //
-// As the install script, a package that already carries the addon for this platform (the
-// packed package, a copy made by `npm install --install-links`, or a checkout where it was
-// built) keeps it and compiles nothing. Otherwise the addon is built from source, which is only
-// possible in a checkout of tidings: the crate builds against the workspace's core, which a
-// copied package does not carry; a copy without it says so and stops.
+// In a checkout of tidings it builds the addon from source (cargo rebuilds only what changed,
+// so an addon left from an older checkout is never kept). A copy of the package (`npm install
+// --install-links`) cannot build: the crate builds against the workspace's core, which a copy
+// does not carry. So a copy keeps the addon it carries for this platform, and a copy without
+// one says so and stops.
 //
 // Run by hand or by make it always builds: `node scripts/build-addon.js [--debug | --profile
 // NAME] [--output-dir DIR]` (release by default; the addon lands in DIR, default this package).
@@ -56,8 +56,8 @@ function sourceIsHere() {
   return existsSync(join(root, 'Cargo.toml')) && existsSync(join(root, '..', 'core', 'Cargo.toml'))
 }
 
-if (process.env.npm_lifecycle_event === 'install' && findAddon(root)) process.exit(0)
 if (!sourceIsHere()) {
+  if (findAddon(root)) process.exit(0)
   fail(
     `this copy of the package carries no native addon for ${platformNames()[0]} and no source to build one. ` +
       'Install the package built for this platform, or build from a checkout of tidings: ' +

@@ -16,4 +16,4 @@ cmp node_modules/tidings/tidings.linux-x64-gnu.node "$root/build/dist/npm-packag
 echo "[dist] next.js: next build"
 npx --no-install next build >/dev/null
 echo "[dist] next.js: next start, SSE and Last-Event-ID over HTTP"
-node --test --test-force-exit test/
+node --test --test-force-exit test/sse.test.mjs

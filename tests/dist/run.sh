@@ -13,7 +13,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 dist=$root/dist
 version=$(python3 "$root/scripts/version.py")
 : "${TIDINGS_URL:?tests/dist/run.sh needs TIDINGS_URL: a private redis-server (make test-dist gives one)}"
-work=$(mktemp -d /tmp/tidings-dist.XXXXXX)
+work=$(mktemp -d -t tidings-dist.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 step() { echo "[dist] $*"; }
 fail() { echo "[dist] FAILED: $*" >&2; exit 1; }
@@ -26,16 +26,18 @@ sdist=$dist/tidings-$version.tar.gz
 npm_tarball=$dist/tidings-$version.tgz
 c_tarball=$(ls "$dist"/libtidings-"$version"-linux-*.tar.gz)
 
-# PATH without any directory that holds cargo or rustc.
-no_rust_path=$(python3 - <<'PY'
-import os
-dirs = os.environ["PATH"].split(os.pathsep)
-keep = [d for d in dirs if not any(os.path.exists(os.path.join(d, tool)) for tool in ("cargo", "rustc"))]
-print(os.pathsep.join(keep))
-PY
-)
-without_rust() { env PATH="$no_rust_path" CARGO=/nonexistent/cargo RUSTC=/nonexistent/rustc "$@"; }
-without_rust sh -c '! command -v cargo && ! command -v rustc' >/dev/null || fail "cargo is still on the PATH"
+# Rust's tools replaced by stubs that fail, first on the PATH: anything that tries to compile
+# fails and leaves a mark, which the end of the script looks for. (`--version` leaves none:
+# pip asks rustc for it, for its user agent.)
+mkdir "$work/no-rust"
+for tool in cargo rustc rustup; do
+  printf '#!/bin/sh\n[ "$*" = --version ] || echo "tests/dist: %s was called: $*" >>"%s"\nexit 127\n' \
+    "$tool" "$work/rust-called" >"$work/no-rust/$tool"
+  chmod +x "$work/no-rust/$tool"
+done
+without_rust() { env PATH="$work/no-rust:$PATH" "$@"; }
+without_rust sh -c '! cargo --version' >/dev/null 2>&1 || fail "cargo still runs"
+rm -f "$work/rust-called"
 
 step "python: pip install $(basename "$wheel") into a fresh venv"
 python3 -m venv "$work/venv"
@@ -50,6 +52,8 @@ assert tidings.__version__ == sys.argv[1], (tidings.__version__, sys.argv[1])
 assert "site-packages" in pathlib.Path(tidings.__file__).parts, tidings.__file__
 PY
 )
+# The demos' events are told from older ones on a shared server by their time.
+demos_since=$(date +%s%3N)
 (cd "$work/py-run" && without_rust "$work/venv/bin/python" "$root/examples/python/demo.py" >/dev/null)
 (cd "$root/bindings-python" && TIDINGS_INSTALLED_PYTHON="$work/venv/bin/python" \
   "$root/.venv/bin/python" -m pytest -q -p no:cacheprovider tests/test_typing.py -k installed)
@@ -111,9 +115,11 @@ linked=$(ldd "$work/c-shared/tidings-example-c" | sed -n 's/.*libtidings[^ ]* =>
 "$work/c-shared/tidings-example-c" >/dev/null
 
 step "all three: each demo's events are in the others' history"
-(cd "$node_app" && without_rust node sources.mjs examples/python examples/node examples/c)
+(cd "$node_app" && without_rust node sources.mjs "$demos_since" examples/python examples/node examples/c)
 
 without_rust "$root/tests/dist/nextjs.sh"
+
+[ ! -e "$work/rust-called" ] || { cat "$work/rust-called" >&2; fail "an install or a run called Rust's tools"; }
 
 step "python: the sdist builds from source (the one step here that compiles Rust)"
 tar -C "$work" -xzf "$sdist"
@@ -121,5 +127,13 @@ tar -C "$work" -xzf "$sdist"
 # artefacts.
 (cd "$work/tidings-$version" && CARGO_TARGET_DIR="$root/build/sdist-target" \
   "$root/.venv/bin/maturin" build --quiet --profile dev --out "$work/sdist-wheel" >/dev/null)
-ls "$work/sdist-wheel"/tidings-"$version"-*.whl >/dev/null
+python3 -m venv "$work/sdist-venv"
+"$work/sdist-venv/bin/pip" install --quiet --no-index --disable-pip-version-check "$work/sdist-wheel"/tidings-"$version"-*.whl
+(cd "$work/py-run" && "$work/sdist-venv/bin/python" -c "
+import sys, tidings
+assert tidings.__version__ == sys.argv[1]
+bus = tidings.connect_sync('memory://')
+bus.emit('sdist.built', {'ok': True})
+assert [e.type for e in bus.history('sdist.*')] == ['sdist.built']
+bus.close()" "$version")
 step "every artefact installed and worked"

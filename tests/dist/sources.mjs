@@ -1,11 +1,11 @@
-// Reads the history of every type with the installed package and checks that events from each
-// source named on the command line are there: the demos of the three languages, run one after
-// another on one Redis, wrote them.
+// Reads the history of every type since a time (ms since the epoch, the first argument) with
+// the installed package and checks that events from each source named after it are there: the
+// demos of the three languages, run one after another on one Redis, wrote them.
 import { connect, version } from 'tidings'
 
-const expected = process.argv.slice(2)
+const [since, ...expected] = process.argv.slice(2)
 const bus = await connect(process.env.TIDINGS_URL)
-const events = await bus.history('*', { limit: 1000 })
+const events = await bus.history('*', { since: Number(since), limit: 1000 })
 await bus.close()
 const seen = new Set(events.map((event) => event.source))
 const missing = expected.filter((source) => !seen.has(source))

@@ -1,4 +1,5 @@
-// Next.js configuration of the example.
+// Next.js configuration of the example: what Next.js must be told to load tidings (a package
+// with a native addon) at run time, and where this example's root is.
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
