@@ -196,6 +196,8 @@ export interface Metrics {
   invalid_entries: number
   reconnects: number
   dead_letters_dropped: number
+  /** Subscribers that left more unread than their buffer holds and caught up from the streams. */
+  subscribers_lagged: number
 }
 
 /** The events of a subscription as an async iterable; leaving a `for await` loop unsubscribes. */

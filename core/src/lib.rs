@@ -53,6 +53,7 @@ mod merge;
 mod metrics;
 mod outgoing;
 mod position;
+mod reader;
 mod retry;
 mod shared;
 mod subscription;

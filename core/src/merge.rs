@@ -11,16 +11,22 @@ use crate::error::{Error, Result};
 use crate::position::Position;
 use std::collections::VecDeque;
 
+/// What an entry costs in memory beyond its payload, roughly (the decoded event's strings).
+const ENTRY_OVERHEAD: usize = 256;
+
 /// A stream entry after decoding: an event, or why an entry could not be read (it still holds
 /// its place in the order).
 pub(crate) struct Item {
     pub position: Position,
     pub event: Result<Event>,
+    /// The stored entry's size in bytes (what a subscriber's buffer budget counts).
+    pub bytes: usize,
 }
 
 impl Item {
     pub(crate) fn decode(entry: RawEntry) -> Item {
         let position = entry.position;
+        let bytes = entry.payload.as_ref().map_or(0, String::len) + ENTRY_OVERHEAD;
         let event = entry
             .payload
             .ok_or_else(|| Error::invalid_data("the entry has no `event` field"))
@@ -28,7 +34,11 @@ impl Item {
             .map_err(|err| {
                 Error::invalid_data(format!("stream entry {position}: {}", err.message()))
             });
-        Item { position, event }
+        Item {
+            position,
+            event,
+            bytes,
+        }
     }
 
     fn order_key(&self) -> (u64, &str) {

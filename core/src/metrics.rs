@@ -83,6 +83,9 @@ pub struct MetricsSnapshot {
     pub reconnects: u64,
     /// Dead letters dropped because the store was full.
     pub dead_letters_dropped: u64,
+    /// Times a subscriber left unread more than its buffer holds and caught up from the
+    /// streams instead.
+    pub subscribers_lagged: u64,
 }
 
 #[derive(Default)]
@@ -134,6 +137,9 @@ impl Metrics {
     }
     pub(crate) fn reconnected(&self) {
         self.inner.lock().expect("metrics lock").reconnects += 1;
+    }
+    pub(crate) fn subscriber_lagged(&self) {
+        self.inner.lock().expect("metrics lock").subscribers_lagged += 1;
     }
     pub(crate) fn dead_letter_dropped(&self) {
         self.inner
@@ -241,6 +247,11 @@ impl MetricsSnapshot {
                 "tidings_dead_letters_dropped_total",
                 "Dead letters dropped from a full store",
                 self.dead_letters_dropped,
+            ),
+            (
+                "tidings_subscribers_lagged_total",
+                "Subscribers that fell behind and caught up from the streams",
+                self.subscribers_lagged,
             ),
         ] {
             let _ = writeln!(

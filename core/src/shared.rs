@@ -9,6 +9,7 @@ use crate::dead_letter::DeadLetters;
 use crate::error::{Error, Result};
 use crate::grammar::{validate_type, Pattern};
 use crate::metrics::Metrics;
+use crate::reader::Reader;
 use crate::retry::RetryPolicy;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -23,6 +24,8 @@ pub(crate) struct Shared {
     closed: watch::Sender<bool>,
     /// How a live subscription waits between reconnect attempts.
     pub(crate) reconnect_backoff: RetryPolicy,
+    /// The one live reader every subscription of the bus shares.
+    pub(crate) reader: Reader,
 }
 
 impl Shared {
@@ -37,6 +40,7 @@ impl Shared {
                 Duration::from_millis(20),
                 Duration::from_secs(2),
             ),
+            reader: Reader::default(),
         }
     }
 

@@ -1,23 +1,24 @@
 //! Subscriptions: a replay of what the streams hold (when asked to start from a position),
-//! then live following, both reading the streams from per-stream cursors. Live notices only say
-//! which streams changed, so the seam between replay and live has no gap and no duplicate, and
-//! after a dropped connection the follower reads on from its cursors without losing an event.
+//! then the bus's shared live reading (`reader.rs`). A subscriber joins the reader first and
+//! learns the millisecond from which the reader hands it events; its replay reads the streams
+//! from its own cursors up to that millisecond, so the seam has no gap and no duplicate. A
+//! subscriber that falls behind the reader catches up the same way, from where it was, and
+//! joins again; events stay in their streams meanwhile, so its memory stays bounded.
 
-use crate::backend::watch::Watch;
 use crate::backend::RawEntry;
 use crate::envelope::Event;
 use crate::error::Result;
 use crate::grammar::Pattern;
-use crate::merge::{merge_whole, Item, Merge};
+use crate::merge::{Item, Merge};
 use crate::position::{system_time_ms, Position, Start};
+use crate::reader::{register, Registration, Taken};
 use crate::shared::Shared;
-use futures_util::Stream;
-use std::collections::{HashMap, HashSet, VecDeque};
+use futures_util::{Stream, StreamExt};
+use std::collections::{HashMap, VecDeque};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
-use tokio::sync::mpsc;
 
 /// Options of a subscription.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +66,7 @@ impl SubscribeOptions {
 /// and delivery goes on after it. `next_event` and `next_batch` skip such entries (the bus's
 /// metrics count them).
 pub struct Subscription {
-    batches: mpsc::Receiver<Vec<Result<Event>>>,
+    batches: Pin<Box<dyn Stream<Item = Vec<Result<Event>>> + Send>>,
     pending: VecDeque<Result<Event>>,
     pattern: Pattern,
 }
@@ -81,7 +82,7 @@ impl Subscription {
     pub async fn next_batch(&mut self) -> Option<Vec<Event>> {
         loop {
             let batch: Vec<Event> = if self.pending.is_empty() {
-                self.batches.recv().await?.into_iter().flatten().collect()
+                self.batches.next().await?.into_iter().flatten().collect()
             } else {
                 self.pending.drain(..).flatten().collect()
             };
@@ -95,7 +96,7 @@ impl Subscription {
     pub async fn next_event(&mut self) -> Option<Event> {
         loop {
             if self.pending.is_empty() {
-                self.pending.extend(self.batches.recv().await?);
+                self.pending.extend(self.batches.next().await?);
             }
             if let Some(Ok(event)) = self.pending.pop_front() {
                 return Some(event);
@@ -112,7 +113,7 @@ impl Stream for Subscription {
             if let Some(item) = self.pending.pop_front() {
                 return Poll::Ready(Some(item));
             }
-            match self.batches.poll_recv(cx) {
+            match self.batches.poll_next_unpin(cx) {
                 Poll::Ready(Some(batch)) => self.pending.extend(batch),
                 Poll::Ready(None) => return Poll::Ready(None),
                 Poll::Pending => return Poll::Pending,
@@ -121,234 +122,228 @@ impl Stream for Subscription {
     }
 }
 
-/// Establishes a subscription: the live watch first, then the cursors, so that everything
-/// appended after this returns is delivered.
+/// Establishes a subscription: it has joined the shared reader when this returns, so that
+/// everything appended after this returns is delivered.
 pub(crate) async fn subscribe(
     bus: Arc<Shared>,
     pattern: Pattern,
     options: SubscribeOptions,
 ) -> Result<Subscription> {
-    let watch = bus.backend.watch(&pattern).await?;
-    let known = bus.matching_types(&pattern).await?;
-    let (after_for_new_streams, replay) = match options.from {
-        Start::Live => (Position::just_before_ms(bus.backend.now_ms().await?), false),
-        Start::Beginning => (Position::ZERO, true),
-        Start::After(position) => (position, true),
-        Start::Time(time) => (Position::just_before_ms(system_time_ms(time)), true),
+    let (registration, joined) = register(&bus, pattern.clone()).await?;
+    let (replay_from, skip_before_ms) = match options.from {
+        // Live: the reader may hand over a little from before the clock was read; not ours.
+        Start::Live => (None, joined.now_ms),
+        Start::Beginning => (Some(Position::ZERO), 0),
+        Start::After(position) => (Some(position), 0),
+        Start::Time(time) => (Some(Position::just_before_ms(system_time_ms(time))), 0),
     };
-    let mut cursors = HashMap::new();
-    if replay {
-        for event_type in known {
-            cursors.insert(event_type, after_for_new_streams);
-        }
-    } else {
-        let last = bus.backend.last_positions(&known).await?;
-        for (event_type, last) in known.into_iter().zip(last) {
-            cursors.insert(event_type, last.unwrap_or(after_for_new_streams));
-        }
-    }
-    // Room for a few batches: beyond that the follower waits, and notices coalesce.
-    let (sender, batches) = mpsc::channel(4);
-    let follower = Follower {
+    let replay =
+        replay_from.map(|after| Replay::new(after, joined.watermark_ms, options.batch_size));
+    let driver = Driver {
         bus,
         pattern: pattern.clone(),
-        watch,
-        cursors,
-        after_for_new_streams,
         batch_size: options.batch_size,
-        sender,
+        registration,
+        replay,
+        skip_before_ms,
     };
-    tokio::spawn(follower.run(replay));
+    let batches = futures_util::stream::unfold(driver, |mut driver| async move {
+        let batch = driver.next().await?;
+        Some((batch, driver))
+    });
     Ok(Subscription {
-        batches,
+        batches: Box::pin(batches),
         pending: VecDeque::new(),
         pattern,
     })
 }
 
-/// Why following stopped.
+/// Why reading stopped: the bus closed.
 struct Stopped;
 
-struct Follower {
+/// Feeds one subscription: its replay or catch-up when it has one, else its inbox.
+struct Driver {
     bus: Arc<Shared>,
     pattern: Pattern,
-    watch: Watch,
-    /// The last position delivered (or skipped) per stream: reads continue after it.
-    cursors: HashMap<String, Position>,
-    /// Where a stream first seen after establishment is read from.
-    after_for_new_streams: Position,
     batch_size: usize,
-    sender: mpsc::Sender<Vec<Result<Event>>>,
+    registration: Registration,
+    replay: Option<Replay>,
+    /// A live subscription passes over what was stored before it was established.
+    skip_before_ms: u64,
 }
 
-impl Follower {
-    async fn run(mut self, replay: bool) {
-        if replay && self.replay().await.is_err() {
-            return;
-        }
-        let _ = self.follow().await;
-    }
-
-    /// Runs a backend read, retrying transient failures with backoff until the bus closes or
-    /// the subscriber goes away.
-    async fn read(
-        &self,
-        cursors: &[(String, Position)],
-    ) -> std::result::Result<Vec<(String, Vec<RawEntry>)>, Stopped> {
-        let mut failures = 0u32;
+impl Driver {
+    async fn next(&mut self) -> Option<Vec<Result<Event>>> {
         loop {
-            let attempt = self.bus.backend.read_after(cursors, self.batch_size);
-            tokio::select! {
-                result = attempt => match result {
-                    Ok(streams) => return Ok(streams),
-                    Err(err) if err.is_closed() => return Err(Stopped),
-                    Err(_) => {
-                        let delay = self.bus.reconnect_backoff.delay(failures);
-                        failures = failures.saturating_add(1);
-                        if failures == 1 {
-                            self.bus.metrics.reconnected();
+            if let Some(replay) = &mut self.replay {
+                match replay.next_batch(&self.bus, &self.pattern).await {
+                    Ok(Some(items)) => {
+                        let batch = self.deliver(items.into_iter().map(|i| i.event));
+                        if !batch.is_empty() {
+                            return Some(batch);
                         }
-                        self.pause(delay).await?;
                     }
-                },
-                _ = self.bus.closed() => return Err(Stopped),
-                _ = self.sender.closed() => return Err(Stopped),
-            }
-        }
-    }
-
-    async fn pause(&self, delay: Duration) -> std::result::Result<(), Stopped> {
-        tokio::select! {
-            _ = tokio::time::sleep(delay) => Ok(()),
-            _ = self.bus.closed() => Err(Stopped),
-            _ = self.sender.closed() => Err(Stopped),
-        }
-    }
-
-    /// Merges every stream in emit order from its cursor until all are drained, reading each
-    /// a batch at a time as the merge needs it.
-    async fn replay(&mut self) -> std::result::Result<(), Stopped> {
-        let mut merge = Merge::new(false);
-        let mut refill: Vec<String> = self.cursors.keys().cloned().collect();
-        loop {
-            if !refill.is_empty() {
-                let cursors: Vec<(String, Position)> = refill
-                    .iter()
-                    .map(|t| (t.clone(), self.cursors[t]))
-                    .collect();
-                let mut read = self.read(&cursors).await?;
-                for event_type in refill.drain(..) {
-                    let entries = read
-                        .iter_mut()
-                        .find(|(t, _)| *t == event_type)
-                        .map(|(_, entries)| std::mem::take(entries))
-                        .unwrap_or_default();
-                    let more = entries.len() == self.batch_size;
-                    if let Some(last) = entries.last() {
-                        self.cursors.insert(event_type.clone(), last.position);
-                    }
-                    merge.add(event_type, entries, more);
+                    Ok(None) => self.replay = None,
+                    Err(Stopped) => return None,
                 }
+                continue;
             }
-            let mut batch = Vec::new();
-            while batch.len() < self.batch_size {
-                match merge.next() {
-                    Some(next) => batch.push(next),
-                    None => break,
-                }
-            }
-            self.deliver(batch).await?;
-            if merge.is_done() {
-                return Ok(());
-            }
-            refill.extend(merge.waiting().cloned());
-        }
-    }
-
-    /// Waits for notices and reads the changed streams from their cursors.
-    async fn follow(&mut self) -> std::result::Result<(), Stopped> {
-        let poll_every = self.bus.config.poll_interval;
-        let mut poll = tokio::time::interval(poll_every.unwrap_or(Duration::from_secs(3600)));
-        poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        poll.tick().await;
-        loop {
-            let (changes, polled) = tokio::select! {
-                changes = self.watch.changed() => (changes, false),
-                _ = poll.tick(), if poll_every.is_some() => (Default::default(), true),
-                _ = self.bus.closed() => return Err(Stopped),
-                _ = self.sender.closed() => return Err(Stopped),
-            };
-            if changes.closed {
-                return Err(Stopped);
-            }
-            if changes.resync {
-                self.bus.metrics.reconnected();
-            }
-            let mut pending: HashSet<String> = changes.types;
-            if changes.resync || polled {
-                let known = loop {
-                    match self.bus.matching_types(&self.pattern).await {
-                        Ok(known) => break known,
-                        Err(_) => self.pause(self.bus.reconnect_backoff.cap).await?,
-                    }
-                };
-                pending.extend(known);
-                pending.extend(self.cursors.keys().cloned());
-            }
-            while !pending.is_empty() {
-                let cursors: Vec<(String, Position)> = pending
-                    .iter()
-                    .map(|t| {
-                        let after = *self
-                            .cursors
-                            .entry(t.clone())
-                            .or_insert(self.after_for_new_streams);
-                        (t.clone(), after)
-                    })
-                    .collect();
-                let read = self.read(&cursors).await?;
-                pending.clear();
-                for (event_type, entries) in &read {
-                    if entries.len() == self.batch_size {
-                        pending.insert(event_type.clone());
-                    }
-                    if let Some(last) = entries.last() {
-                        self.cursors.insert(event_type.clone(), last.position);
+            match self.registration.inbox.take().await {
+                Taken::Batch(events) => {
+                    let batch = self.deliver(events.into_iter());
+                    if !batch.is_empty() {
+                        return Some(batch);
                     }
                 }
-                self.deliver(merge_whole(read, false)).await?;
+                Taken::Lagged(from_ms) => {
+                    let (registration, joined) =
+                        register(&self.bus, self.pattern.clone()).await.ok()?;
+                    self.registration = registration;
+                    self.replay = Some(Replay::new(
+                        Position::just_before_ms(from_ms),
+                        joined.watermark_ms,
+                        self.batch_size,
+                    ));
+                }
+                Taken::Closed => return None,
             }
         }
     }
 
-    /// Hands events to the subscriber, counting invalid entries and delivery latency.
-    async fn deliver(&self, items: Vec<(String, Item)>) -> std::result::Result<(), Stopped> {
-        if items.is_empty() {
-            return Ok(());
-        }
+    /// What the subscriber gets of `events`, counting invalid entries and delivery latency.
+    fn deliver(&self, events: impl Iterator<Item = Result<Event>>) -> Vec<Result<Event>> {
         let now = SystemTime::now();
-        let mut events = Vec::with_capacity(items.len());
+        let mut batch = Vec::new();
         let mut latencies: HashMap<String, Vec<Duration>> = HashMap::new();
-        for (event_type, item) in items {
-            match item.event {
+        for event in events {
+            match &event {
                 Ok(event) => {
+                    if event.position.is_some_and(|p| p.ms < self.skip_before_ms) {
+                        continue;
+                    }
                     let latency = now.duration_since(event.time).unwrap_or_default();
-                    latencies.entry(event_type).or_default().push(latency);
-                    events.push(Ok(event));
+                    latencies
+                        .entry(event.event_type.clone())
+                        .or_default()
+                        .push(latency);
                 }
-                Err(err) => {
-                    self.bus.metrics.invalid_entry();
-                    events.push(Err(err));
-                }
+                Err(_) => self.bus.metrics.invalid_entry(),
             }
+            batch.push(event);
         }
         for (event_type, latencies) in &latencies {
             self.bus.metrics.delivered(event_type, latencies);
         }
-        if events.is_empty() {
-            return Ok(());
+        batch
+    }
+}
+
+/// Reads every stream a pattern selects from its own cursor, merged in emit order, up to (not
+/// including) a millisecond: where the shared reader takes over.
+struct Replay {
+    after: Position,
+    until_ms: u64,
+    batch_size: usize,
+    cursors: Option<HashMap<String, Position>>,
+    merge: Merge<String>,
+    refill: Vec<String>,
+}
+
+impl Replay {
+    fn new(after: Position, until_ms: u64, batch_size: usize) -> Replay {
+        Replay {
+            after,
+            until_ms,
+            batch_size,
+            cursors: None,
+            merge: Merge::new(false),
+            refill: Vec::new(),
         }
-        self.sender.send(events).await.map_err(|_| Stopped)
+    }
+
+    /// The next batch in order; `None` once everything before `until_ms` was handed out.
+    async fn next_batch(
+        &mut self,
+        bus: &Shared,
+        pattern: &Pattern,
+    ) -> std::result::Result<Option<Vec<Item>>, Stopped> {
+        if self.cursors.is_none() {
+            let types = retrying(bus, || bus.matching_types(pattern)).await?;
+            self.refill = types.clone();
+            self.cursors = Some(types.into_iter().map(|t| (t, self.after)).collect());
+        }
+        let cursors = self.cursors.as_mut().expect("cursors set above");
+        loop {
+            if !self.refill.is_empty() {
+                let wanted: Vec<(String, Position)> = self
+                    .refill
+                    .iter()
+                    .map(|t| (t.clone(), cursors[t]))
+                    .collect();
+                let batch_size = self.batch_size;
+                let mut read =
+                    retrying(bus, || bus.backend.read_after(&wanted, batch_size)).await?;
+                for event_type in self.refill.drain(..) {
+                    let mut entries: Vec<RawEntry> = read
+                        .iter_mut()
+                        .find(|(t, _)| *t == event_type)
+                        .map(|(_, entries)| std::mem::take(entries))
+                        .unwrap_or_default();
+                    let full = entries.len() == self.batch_size;
+                    if let Some(last) = entries.last() {
+                        cursors.insert(event_type.clone(), last.position);
+                    }
+                    let before = entries.len();
+                    entries.retain(|e| e.position.ms < self.until_ms);
+                    let more = full && entries.len() == before;
+                    self.merge.add(event_type, entries, more);
+                }
+            }
+            let mut batch = Vec::new();
+            while batch.len() < self.batch_size {
+                match self.merge.next() {
+                    Some((_, item)) => batch.push(item),
+                    None => break,
+                }
+            }
+            let done = self.merge.is_done();
+            self.refill.extend(self.merge.waiting().cloned());
+            if !batch.is_empty() {
+                return Ok(Some(batch));
+            }
+            if done {
+                return Ok(None);
+            }
+        }
+    }
+}
+
+/// Runs a backend call, retrying transient failures with backoff until the bus closes.
+async fn retrying<T, F, Fut>(bus: &Shared, mut call: F) -> std::result::Result<T, Stopped>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let mut failures = 0u32;
+    loop {
+        tokio::select! {
+            result = call() => match result {
+                Ok(value) => return Ok(value),
+                Err(err) if err.is_closed() => return Err(Stopped),
+                Err(_) => {
+                    let delay = bus.reconnect_backoff.delay(failures);
+                    failures = failures.saturating_add(1);
+                    if failures == 1 {
+                        bus.metrics.reconnected();
+                    }
+                    tokio::select! {
+                        _ = tokio::time::sleep(delay) => {}
+                        _ = bus.closed() => return Err(Stopped),
+                    }
+                }
+            },
+            _ = bus.closed() => return Err(Stopped),
+        }
     }
 }
 

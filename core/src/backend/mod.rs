@@ -13,9 +13,8 @@ use crate::config::{BackendUrl, Config};
 use crate::envelope::envelope_id;
 use crate::error::Result;
 use crate::grammar::Pattern;
-use crate::position::{system_time_ms, Position};
+use crate::position::Position;
 use std::collections::HashMap;
-use std::time::SystemTime;
 use watch::Watch;
 
 /// How far before an event's own time a search for it starts (allows for the emitter's clock
@@ -194,22 +193,11 @@ impl Backend {
         }
     }
 
-    /// The position of the newest entry of each stream (`None` for an empty or absent one).
-    pub(crate) async fn last_positions(&self, types: &[String]) -> Result<Vec<Option<Position>>> {
-        if types.is_empty() {
-            return Ok(Vec::new());
-        }
+    /// The backend's clock and how many types its registry holds, read in that order.
+    pub(crate) async fn clock_and_registry_size(&self) -> Result<(u64, u64)> {
         match self {
-            Backend::Memory(memory) => Ok(memory.last_positions(types)),
-            Backend::Redis(redis) => redis.last_positions(types).await,
-        }
-    }
-
-    /// The backend's clock, in milliseconds since the epoch (positions are made from it).
-    pub(crate) async fn now_ms(&self) -> Result<u64> {
-        match self {
-            Backend::Memory(_) => Ok(system_time_ms(SystemTime::now())),
-            Backend::Redis(redis) => redis.now_ms().await,
+            Backend::Memory(memory) => Ok(memory.clock_and_registry_size()),
+            Backend::Redis(redis) => redis.clock_and_registry_size().await,
         }
     }
 

@@ -291,28 +291,14 @@ impl RedisBackend {
         redis_reply::entries(&reply)
     }
 
-    pub(crate) async fn last_positions(&self, types: &[String]) -> Result<Vec<Option<Position>>> {
+    /// The server's clock and the registry's size, in one round trip and in that order: a type
+    /// registered after the clock was read is counted only by a later call.
+    pub(crate) async fn clock_and_registry_size(&self) -> Result<(u64, u64)> {
         let mut pipe = redis::pipe();
-        for event_type in types {
-            pipe.cmd("XREVRANGE")
-                .arg(self.keys.stream(event_type))
-                .arg("+")
-                .arg("-")
-                .arg("COUNT")
-                .arg(1);
-        }
-        let replies: Vec<redis::Value> = self.query(async |c| pipe.query_async(c).await).await?;
-        replies
-            .iter()
-            .map(|reply| Ok(redis_reply::entries(reply)?.first().map(|e| e.position)))
-            .collect()
-    }
-
-    pub(crate) async fn now_ms(&self) -> Result<u64> {
-        let (seconds, micros): (u64, u64) = self
-            .query(async |c| redis::cmd("TIME").query_async(c).await)
-            .await?;
-        Ok(seconds * 1000 + micros / 1000)
+        pipe.cmd("TIME").cmd("SCARD").arg(self.keys.registry());
+        let ((seconds, micros), size): ((u64, u64), u64) =
+            self.query(async |c| pipe.query_async(c).await).await?;
+        Ok((seconds * 1000 + micros / 1000, size))
     }
 
     pub(crate) async fn watch(&self, pattern: &Pattern) -> Result<Watch> {
