@@ -19,7 +19,8 @@ const ENTRY_OVERHEAD: usize = 256;
 pub(crate) struct Item {
     pub position: Position,
     pub event: Result<Event>,
-    /// The stored entry's size in bytes (what a subscriber's buffer budget counts).
+    /// What the entry counts against a subscriber's buffer budget: its stored size in bytes
+    /// plus a fixed allowance for the decoded event.
     pub bytes: usize,
 }
 

@@ -7,12 +7,13 @@
 //! Every entry stored before the clock was read is in that read, and every entry stored after
 //! it has a millisecond of at least `t`; so the entries below `t` form a closed prefix and are
 //! released in the canonical merge order (see `merge.rs`), whole milliseconds at a time. Entries
-//! at or past `t` are held for the next round, at most a millisecond or so later. Released
-//! events never go back in time, which is what makes a resume from any delivered event exact.
+//! at or past `t` are held for the round that follows once the clock has passed them. Released
+//! events never go back in time, and a replay of the same streams gives the same order.
 //!
-//! A subscriber's unread events are bounded in bytes. One whose inbox is over its budget is
-//! dropped from the round with the point it had reached; it catches up from the streams on its
-//! own and registers again (`subscription.rs`). Nobody waits for a slow subscriber.
+//! A subscriber's unread events are bounded in bytes (its budget, plus one round's share at
+//! most). One whose inbox is over its budget is dropped from the rounds with the point it had
+//! reached; it catches up from the streams on its own and registers again (`subscription.rs`).
+//! Nobody waits for a slow subscriber.
 
 use crate::backend::RawEntry;
 use crate::envelope::Event;
@@ -119,10 +120,12 @@ impl Inbox {
     }
 
     /// Adds a round's share; false (and nothing added) when that would pass the budget.
-    fn offer(&self, batch: Vec<Result<Event>>, bytes: usize, from_ms: u64) -> bool {
+    /// `released_from` is the first millisecond of the round's release: a subscriber that is
+    /// turned away has everything before it.
+    fn offer(&self, batch: Vec<Result<Event>>, bytes: usize, released_from: u64) -> bool {
         let mut queue = self.queue.lock().expect("inbox lock");
         if queue.bytes > 0 && queue.bytes + bytes > INBOX_BUDGET {
-            queue.lagged_at = Some(from_ms);
+            queue.lagged_at = Some(released_from);
             drop(queue);
             self.ready.notify_one();
             return false;
@@ -216,6 +219,16 @@ async fn run(shared: Arc<Shared>) {
     }
 }
 
+/// How a round finds streams to follow beyond the exact patterns.
+enum Lookup {
+    /// Nothing new can have appeared.
+    None,
+    /// Read the registry.
+    Registry,
+    /// Scan the keyspace for streams others wrote, then read the registry.
+    ScanTheKeyspace { from_ms: u64 },
+}
+
 enum Stop {
     Closed,
     /// Everyone left; `running` was cleared under the same lock that registrations take.
@@ -232,6 +245,13 @@ struct ReaderTask {
     /// Read but not yet released (at or past the last round's clock), per stream, in order.
     held: HashMap<String, Vec<RawEntry>>,
     registry_size: Option<u64>,
+    /// The registry must be read before the next release: a wildcard subscriber joined, or a
+    /// round failed before it had read it.
+    needs_lookup: bool,
+    /// The clock of the last round.
+    last_clock_ms: u64,
+    /// The first round's clock: streams found by a keyspace scan are read from here.
+    started_ms: Option<u64>,
     patterns: Vec<Pattern>,
 }
 
@@ -246,6 +266,9 @@ impl ReaderTask {
             followed: HashMap::new(),
             held: HashMap::new(),
             registry_size: None,
+            needs_lookup: true,
+            last_clock_ms: 0,
+            started_ms: None,
             patterns: Vec::new(),
         })
     }
@@ -267,7 +290,15 @@ impl ReaderTask {
                     }
                 }
                 Err(err) if err.is_closed() || self.shared.is_closed() => return Stop::Closed,
-                Err(_) => {
+                Err(err) => {
+                    // Whoever is waiting to join hears of it, as a subscribe to an unreachable
+                    // backend would; those already in wait for the backend to come back.
+                    {
+                        let mut state = self.shared.reader.state.lock().expect("reader lock");
+                        for (_, _, sender) in state.pending.drain(..) {
+                            let _ = sender.send(Err(err.clone()));
+                        }
+                    }
                     if failures == 0 {
                         self.shared.metrics.reconnected();
                     }
@@ -279,7 +310,7 @@ impl ReaderTask {
                     }
                 }
             }
-            let mut due = (!self.held.is_empty()).then(|| tokio::time::Instant::now() + HELD_RETRY);
+            let mut due = self.held_due();
             // Wait for something to read: a notice, a new subscriber, held entries coming due,
             // the poll for writers that never publish.
             loop {
@@ -299,7 +330,6 @@ impl ReaderTask {
                             return Stop::Closed;
                         }
                         if changes.resync {
-                            self.shared.metrics.reconnected();
                             break;
                         }
                         if due.is_none() && changes.types.iter().any(|t| self.selected(t)) {
@@ -318,14 +348,29 @@ impl ReaderTask {
         }
     }
 
+    /// When held entries come due: once the clock has passed the earliest of them (entries
+    /// stamped ahead of the clock wait for it rather than make the reader spin).
+    fn held_due(&self) -> Option<tokio::time::Instant> {
+        let earliest = self
+            .held
+            .values()
+            .filter_map(|entries| entries.first())
+            .map(|entry| entry.position.ms)
+            .min()?;
+        let ahead = earliest.saturating_sub(self.last_clock_ms).min(1_000);
+        Some(tokio::time::Instant::now() + HELD_RETRY + Duration::from_millis(ahead))
+    }
+
     fn selected(&self, event_type: &str) -> bool {
         self.patterns.iter().any(|p| p.matches(event_type))
     }
 
-    /// One round; true when a stream had more than one read takes.
+    /// One round; true when a stream filled its read (so another round should follow at once).
     async fn round(&mut self, discover: bool) -> Result<bool> {
         let (clock_ms, registry_size) = self.shared.backend.clock_and_registry_size().await?;
+        self.last_clock_ms = clock_ms;
         let watermark = *self.watermark.get_or_insert(clock_ms);
+        let started_ms = *self.started_ms.get_or_insert(clock_ms);
         // Take in whoever is waiting: they get every event from `watermark` on.
         let joined_patterns = {
             let mut state = self.shared.reader.state.lock().expect("reader lock");
@@ -343,15 +388,31 @@ impl ReaderTask {
             self.patterns = unique_patterns(state.active.values());
             patterns
         };
-        let registry_changed = self.registry_size != Some(registry_size);
+        // Streams no one selects any more are not read again (nothing before the watermark is
+        // owed to anyone, so one selected again later starts from there).
+        let patterns = &self.patterns;
+        self.followed
+            .retain(|t, _| patterns.iter().any(|p| p.matches(t)));
+        self.held
+            .retain(|t, _| patterns.iter().any(|p| p.matches(t)));
+        if joined_patterns.iter().any(|p| !p.is_exact())
+            || self.registry_size != Some(registry_size)
+            || discover
+        {
+            self.needs_lookup = true;
+        }
+        let lookup = if !self.needs_lookup {
+            Lookup::None
+        } else if discover {
+            Lookup::ScanTheKeyspace {
+                from_ms: started_ms,
+            }
+        } else {
+            Lookup::Registry
+        };
+        self.follow_selected(watermark, lookup).await?;
+        self.needs_lookup = false;
         self.registry_size = Some(registry_size);
-        self.follow_selected(
-            watermark,
-            registry_changed || discover,
-            discover,
-            &joined_patterns,
-        )
-        .await?;
         let cursors: Vec<(String, Position)> =
             self.followed.iter().map(|(t, p)| (t.clone(), *p)).collect();
         let read = self.shared.backend.read_after(&cursors, ROUND_READ).await?;
@@ -388,29 +449,34 @@ impl ReaderTask {
     }
 
     /// Adds the streams the subscribers' patterns select that are not followed yet, read from
-    /// `watermark` on (nothing before it is owed to anyone).
-    async fn follow_selected(
-        &mut self,
-        watermark: u64,
-        look_up: bool,
-        discover: bool,
-        joined: &[Pattern],
-    ) -> Result<()> {
+    /// `watermark` on (nothing before it is owed to anyone); streams a keyspace scan finds were
+    /// written by others without a registry, and are read from when the reader started.
+    async fn follow_selected(&mut self, watermark: u64, lookup: Lookup) -> Result<()> {
         let from = Position::just_before_ms(watermark);
         for pattern in self.patterns.iter().filter(|p| p.is_exact()) {
             self.followed
                 .entry(pattern.as_str().to_owned())
                 .or_insert(from);
         }
-        let wildcard_joined = joined.iter().any(|p| !p.is_exact());
-        if !(look_up || wildcard_joined) || self.patterns.iter().all(Pattern::is_exact) {
+        let wildcards: Vec<Pattern> = self
+            .patterns
+            .iter()
+            .filter(|p| !p.is_exact())
+            .cloned()
+            .collect();
+        if wildcards.is_empty() {
             return Ok(());
         }
-        if discover {
-            for pattern in self.patterns.iter().filter(|p| !p.is_exact()) {
-                self.shared.backend.discover(pattern).await?;
+        let from = match lookup {
+            Lookup::None => return Ok(()),
+            Lookup::Registry => from,
+            Lookup::ScanTheKeyspace { from_ms } => {
+                for pattern in &wildcards {
+                    self.shared.backend.discover(pattern).await?;
+                }
+                Position::just_before_ms(from_ms)
             }
-        }
+        };
         for event_type in self.shared.backend.known_types().await? {
             if validate_type(&event_type).is_ok()
                 && !self.followed.contains_key(&event_type)
@@ -423,7 +489,7 @@ impl ReaderTask {
     }
 
     /// Hands each subscriber its share of what this round released, in order.
-    fn release(&self, items: Vec<(String, crate::merge::Item)>, from_ms: u64) {
+    fn release(&self, items: Vec<(String, crate::merge::Item)>, released_from: u64) {
         let mut state = self.shared.reader.state.lock().expect("reader lock");
         let mut selects: HashMap<&str, Vec<u64>> = HashMap::new();
         let mut shares: HashMap<u64, (Vec<Result<Event>>, usize)> = HashMap::new();
@@ -445,7 +511,7 @@ impl ReaderTask {
         let mut lagging = HashSet::new();
         for (id, (batch, bytes)) in shares {
             let inbox = &state.active[&id];
-            if !inbox.offer(batch, bytes, from_ms) {
+            if !inbox.offer(batch, bytes, released_from) {
                 self.shared.metrics.subscriber_lagged();
                 lagging.insert(id);
             }

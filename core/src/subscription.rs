@@ -130,22 +130,23 @@ pub(crate) async fn subscribe(
     options: SubscribeOptions,
 ) -> Result<Subscription> {
     let (registration, joined) = register(&bus, pattern.clone()).await?;
-    let (replay_from, skip_before_ms) = match options.from {
+    let (skip_through, replay) = match options.from {
         // Live: the reader may hand over a little from before the clock was read; not ours.
-        Start::Live => (None, joined.now_ms),
-        Start::Beginning => (Some(Position::ZERO), 0),
-        Start::After(position) => (Some(position), 0),
-        Start::Time(time) => (Some(Position::just_before_ms(system_time_ms(time))), 0),
+        Start::Live => (Position::just_before_ms(joined.now_ms), false),
+        Start::Beginning => (Position::ZERO, true),
+        Start::After(position) => (position, true),
+        Start::Time(time) => (Position::just_before_ms(system_time_ms(time)), true),
     };
-    let replay =
-        replay_from.map(|after| Replay::new(after, joined.watermark_ms, options.batch_size));
+    let replay = replay.then(|| Replay::new(skip_through, joined.watermark_ms, options.batch_size));
     let driver = Driver {
         bus,
         pattern: pattern.clone(),
         batch_size: options.batch_size,
         registration,
         replay,
-        skip_before_ms,
+        skip_through,
+        inbox_from_ms: joined.watermark_ms,
+        spill: VecDeque::new(),
     };
     let batches = futures_util::stream::unfold(driver, |mut driver| async move {
         let batch = driver.next().await?;
@@ -168,17 +169,27 @@ struct Driver {
     batch_size: usize,
     registration: Registration,
     replay: Option<Replay>,
-    /// A live subscription passes over what was stored before it was established.
-    skip_before_ms: u64,
+    /// Where the subscription starts: events at or before this position in their stream are
+    /// passed over (the reader may have taken it in at an earlier millisecond).
+    skip_through: Position,
+    /// The replay read everything before this millisecond; the inbox's events below it (a
+    /// stream found late) would come twice.
+    inbox_from_ms: u64,
+    /// What is left of an inbox batch longer than the batch size.
+    spill: VecDeque<Result<Event>>,
 }
 
 impl Driver {
     async fn next(&mut self) -> Option<Vec<Result<Event>>> {
         loop {
+            if !self.spill.is_empty() {
+                let take = self.spill.len().min(self.batch_size);
+                return Some(self.spill.drain(..take).collect());
+            }
             if let Some(replay) = &mut self.replay {
                 match replay.next_batch(&self.bus, &self.pattern).await {
                     Ok(Some(items)) => {
-                        let batch = self.deliver(items.into_iter().map(|i| i.event));
+                        let batch = self.deliver(items.into_iter().map(|i| i.event), false);
                         if !batch.is_empty() {
                             return Some(batch);
                         }
@@ -190,15 +201,17 @@ impl Driver {
             }
             match self.registration.inbox.take().await {
                 Taken::Batch(events) => {
-                    let batch = self.deliver(events.into_iter());
-                    if !batch.is_empty() {
-                        return Some(batch);
-                    }
+                    let batch = self.deliver(events.into_iter(), true);
+                    self.spill.extend(batch);
                 }
                 Taken::Lagged(from_ms) => {
+                    let pattern = &self.pattern;
                     let (registration, joined) =
-                        register(&self.bus, self.pattern.clone()).await.ok()?;
+                        retrying(&self.bus, || register(&self.bus, pattern.clone()))
+                            .await
+                            .ok()?;
                     self.registration = registration;
+                    self.inbox_from_ms = joined.watermark_ms;
                     self.replay = Some(Replay::new(
                         Position::just_before_ms(from_ms),
                         joined.watermark_ms,
@@ -211,14 +224,21 @@ impl Driver {
     }
 
     /// What the subscriber gets of `events`, counting invalid entries and delivery latency.
-    fn deliver(&self, events: impl Iterator<Item = Result<Event>>) -> Vec<Result<Event>> {
+    fn deliver(
+        &self,
+        events: impl Iterator<Item = Result<Event>>,
+        from_inbox: bool,
+    ) -> Vec<Result<Event>> {
         let now = SystemTime::now();
         let mut batch = Vec::new();
         let mut latencies: HashMap<String, Vec<Duration>> = HashMap::new();
         for event in events {
             match &event {
                 Ok(event) => {
-                    if event.position.is_some_and(|p| p.ms < self.skip_before_ms) {
+                    let passed_over = event.position.is_some_and(|p| {
+                        p <= self.skip_through || (from_inbox && p.ms < self.inbox_from_ms)
+                    });
+                    if passed_over {
                         continue;
                     }
                     let latency = now.duration_since(event.time).unwrap_or_default();

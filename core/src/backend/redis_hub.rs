@@ -1,8 +1,8 @@
-//! One pub/sub connection per bus, shared by all its subscriptions. It `PSUBSCRIBE`s each
-//! distinct pattern once, turns every message on `events:<type>` into a mark on the matching
-//! watches, and when the connection drops it reconnects with backoff, subscribes again and
-//! tells every watch to resync (read all its streams from its cursors), so nothing emitted
-//! while it was away is missed.
+//! One pub/sub connection per bus. It `PSUBSCRIBE`s each distinct pattern watched once (the
+//! bus's reader watches `*`), turns every message on `events:<type>` into a mark on the matching
+//! watches, and when the connection drops it reconnects with backoff, subscribes again and tells
+//! every watch to resync (the reader then reads all its streams from its cursors), so nothing
+//! emitted while it was away is missed.
 
 use super::redis_keys::KeyLayout;
 use super::watch::{Watch, Watchers};

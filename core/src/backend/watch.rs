@@ -1,7 +1,7 @@
-//! Change notices for live subscriptions, shared by both backends. A backend marks the type of
-//! every appended event on the watches whose pattern selects it; a subscription waits for marks
-//! and then reads the marked streams from its own cursors. Marks coalesce (a set of types, not a
-//! queue of events), so a slow subscriber costs memory in proportion to the number of types,
+//! Change notices, shared by both backends. A backend marks the type of every appended event on
+//! the watches whose pattern selects it; a bus's reader (`reader.rs`) holds one watch for every
+//! type, waits for marks, and then reads the streams. Marks coalesce (a set of types, not a
+//! queue of events), so a reader that is busy costs memory in proportion to the number of types,
 //! never to the number of events, and nothing is lost: the events stay in their streams.
 
 use crate::grammar::Pattern;
@@ -117,12 +117,14 @@ impl Watchers {
             return;
         };
         let still_used = inner.watches.values().any(|(p, _)| *p == pattern);
-        drop(inner);
+        // Under the lock: a watch of the same pattern registered right after this must have its
+        // subscribe sent after this unsubscribe, or the backend would end up unsubscribed.
         if !still_used {
             if let Some(hook) = &self.on_last_dropped {
                 hook(pattern.as_str());
             }
         }
+        drop(inner);
     }
 }
 
