@@ -154,3 +154,52 @@ async fn acl_users_authenticate_from_the_url() {
         "the password is not echoed: {err}"
     );
 }
+
+/// The least an ACL user needs for tidings (docs/options.md, "A least-privilege Redis user"):
+/// its keys, its one channel pattern and the commands it sends. Emit, a pattern subscription
+/// and history all work with nothing more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_least_privilege_acl_user_is_enough() {
+    let harness = Harness::redis();
+    let server = harness.server.as_ref().unwrap();
+    let mut rule = vec![
+        "ACL",
+        "SETUSER",
+        "svc",
+        "on",
+        ">s3cret",
+        "resetkeys",
+        "resetchannels",
+    ];
+    rule.extend(LEAST_PRIVILEGE.split_whitespace());
+    assert_eq!(server.command(&rule).as_deref(), Some("+OK"));
+    let port = server.port();
+    let bus = Bus::connect(&format!("redis://svc:s3cret@127.0.0.1:{port}/"))
+        .await
+        .unwrap();
+    let mut subscription = bus.subscribe("shop.*").await.unwrap();
+    let id = bus.emit("shop.order", json!({"n": 1})).await.unwrap();
+    assert_eq!(next(&mut subscription).await.id, id);
+    let history = bus
+        .history("shop.*", tidings::HistoryQuery::new())
+        .await
+        .unwrap();
+    assert_eq!(history[0].id, id);
+    // Without the channel pattern, the user cannot subscribe: a refusal, not an outage.
+    let lacking: Vec<&str> = ["ACL", "SETUSER", "svc", "resetchannels"].to_vec();
+    assert_eq!(server.command(&lacking).as_deref(), Some("+OK"));
+    let refused = Bus::connect(&format!("redis://svc:s3cret@127.0.0.1:{port}/"))
+        .await
+        .unwrap();
+    let err = refused
+        .subscribe("shop.*")
+        .await
+        .err()
+        .expect("no channel permission");
+    assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
+    assert!(err.message().contains("permission"), "{err}");
+}
+
+/// The ACL rules of a least-privilege tidings user, as docs/options.md gives them.
+const LEAST_PRIVILEGE: &str = "~stream:* ~tidings:* &events:* -@all +xadd +publish +sadd \
+     +smembers +scard +time +xread +xrange +xrevrange +psubscribe +punsubscribe +ping +client";

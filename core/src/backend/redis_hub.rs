@@ -161,8 +161,14 @@ impl HubTask {
         Ok((sink, stream))
     }
 
-    /// While disconnected: answer subscriptions with the connection error until `wait` ends.
+    /// While disconnected: answer subscriptions with the connection error until `wait` ends. A
+    /// server's refusal (no permission for the channel pattern) keeps its own kind: it is the
+    /// backend saying no, not an outage.
     async fn refuse_while(&mut self, wait: tokio::time::Sleep, err: &Error) -> Ended {
+        let kind = match err.kind() {
+            ErrorKind::Backend => ErrorKind::Backend,
+            _ => ErrorKind::Connection,
+        };
         tokio::pin!(wait);
         loop {
             tokio::select! {
@@ -171,7 +177,7 @@ impl HubTask {
                     None | Some(HubCommand::Shutdown) => return Ended::Shutdown,
                     Some(HubCommand::Subscribe { done, .. }) => {
                         let _ = done.send(Err(Error::new(
-                            ErrorKind::Connection,
+                            kind,
                             format!("cannot subscribe: {}", err.message()),
                         )));
                     }
