@@ -24,7 +24,7 @@ dist-python: venv-python
 	@mkdir -p $(DIST_DIR)
 	rm -f $(DIST_DIR)/tidings-*.whl $(DIST_DIR)/tidings-[0-9]*.tar.gz
 	cd bindings-python && $(VENV)/bin/maturin build --quiet --profile dist --out $(DIST_DIR)
-	cd bindings-python && $(VENV)/bin/maturin sdist --out $(DIST_DIR) 2>&1 | grep -v '^warning: manifest has no\|^  |\|^  = note\|^From `cargo package' || true
+	cd bindings-python && $(VENV)/bin/maturin sdist --out $(DIST_DIR)
 	@test -f $(DIST_DIR)/tidings-$(TIDINGS_VERSION).tar.gz
 
 ## The package is staged in build/dist/npm-package (the folder `npm pack` packs), with the

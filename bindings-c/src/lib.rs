@@ -50,27 +50,8 @@ pub use subscription::{tidings_event_callback, tidings_subscribe_options, tiding
 /// Ownership: a static string; never free it.
 #[no_mangle]
 pub extern "C" fn tidings_version() -> *const std::ffi::c_char {
-    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
-}
-
-// `concat!` needs a literal, so the C string is this crate's version; both crates inherit the
-// workspace's, and this keeps them from ever drifting apart.
-const _: () = assert!(same_text(
-    env!("CARGO_PKG_VERSION"),
-    tidings_core::PACKAGE_VERSION
-));
-
-const fn same_text(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
+    static VERSION: std::sync::LazyLock<std::ffi::CString> = std::sync::LazyLock::new(|| {
+        std::ffi::CString::new(tidings_core::PACKAGE_VERSION).expect("a version has no NUL")
+    });
+    VERSION.as_ptr()
 }

@@ -59,11 +59,6 @@ mod shared;
 mod subscription;
 
 pub use bus::Bus;
-
-/// The version of tidings, the one number every package carries: Python's `__version__`,
-/// Node's `version`, C's `tidings_version()` and the packages' metadata all come from the
-/// workspace's `Cargo.toml`.
-pub const PACKAGE_VERSION: &str = env!("CARGO_PKG_VERSION");
 pub use config::{BusBuilder, DEFAULT_MAX_EVENT_SIZE};
 pub use dead_letter::{DeadLetter, RedriveReport};
 pub use emit::EmitRequest;
@@ -77,6 +72,11 @@ pub use metrics::{Histogram, MetricsSnapshot, TypeMetrics, LATENCY_BUCKETS};
 pub use position::{Bound, Position, Start};
 pub use retry::RetryPolicy;
 pub use subscription::{SubscribeOptions, Subscription};
+
+/// The version of tidings, the one number every package carries: Python's `__version__`,
+/// Node's `version`, C's `tidings_version()` and the packages' metadata all come from the
+/// workspace's `Cargo.toml`.
+pub const PACKAGE_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Re-exported so users and bindings build `data` with the same JSON type.
 pub use serde_json;

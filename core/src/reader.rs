@@ -52,6 +52,8 @@ struct ReaderState {
     next_id: u64,
     active: HashMap<u64, Arc<Inbox>>,
     pending: Vec<(u64, Arc<Inbox>, oneshot::Sender<Result<Joined>>)>,
+    /// A subscriber left since the task last grouped them by pattern.
+    left: bool,
 }
 
 /// Where a subscriber joined the shared reading.
@@ -154,7 +156,7 @@ impl Drop for Registration {
     fn drop(&mut self) {
         let reader = &self.shared.reader;
         let mut state = reader.state.lock().expect("reader lock");
-        state.active.remove(&self.id);
+        state.left |= state.active.remove(&self.id).is_some();
         state.pending.retain(|(id, _, _)| *id != self.id);
         drop(state);
         reader.wake.notify_one();
@@ -252,7 +254,9 @@ struct ReaderTask {
     last_clock_ms: u64,
     /// The first round's clock: streams found by a keyspace scan are read from here.
     started_ms: Option<u64>,
-    patterns: Vec<Pattern>,
+    /// The subscribers by pattern, rebuilt only when someone joins or leaves: a round matches
+    /// each type against the distinct patterns, not against every subscriber.
+    groups: Vec<(Pattern, Vec<u64>)>,
 }
 
 impl ReaderTask {
@@ -269,7 +273,7 @@ impl ReaderTask {
             needs_lookup: true,
             last_clock_ms: 0,
             started_ms: None,
-            patterns: Vec::new(),
+            groups: Vec::new(),
         })
     }
 
@@ -362,7 +366,7 @@ impl ReaderTask {
     }
 
     fn selected(&self, event_type: &str) -> bool {
-        self.patterns.iter().any(|p| p.matches(event_type))
+        self.groups.iter().any(|(p, _)| p.matches(event_type))
     }
 
     /// One round; true when a stream filled its read (so another round should follow at once).
@@ -385,16 +389,18 @@ impl ReaderTask {
                     state.active.insert(id, inbox);
                 }
             }
-            self.patterns = unique_patterns(state.active.values());
+            let someone_left = std::mem::take(&mut state.left);
+            if !patterns.is_empty() || someone_left {
+                self.groups = group_by_pattern(&state.active);
+                // Streams no one selects any more are not read again (nothing before the
+                // watermark is owed to anyone, so one selected again later starts from there).
+                let groups = &self.groups;
+                let selected = |t: &String| groups.iter().any(|(p, _)| p.matches(t));
+                self.followed.retain(|t, _| selected(t));
+                self.held.retain(|t, _| selected(t));
+            }
             patterns
         };
-        // Streams no one selects any more are not read again (nothing before the watermark is
-        // owed to anyone, so one selected again later starts from there).
-        let patterns = &self.patterns;
-        self.followed
-            .retain(|t, _| patterns.iter().any(|p| p.matches(t)));
-        self.held
-            .retain(|t, _| patterns.iter().any(|p| p.matches(t)));
         if joined_patterns.iter().any(|p| !p.is_exact())
             || self.registry_size != Some(registry_size)
             || discover
@@ -453,16 +459,16 @@ impl ReaderTask {
     /// written by others without a registry, and are read from when the reader started.
     async fn follow_selected(&mut self, watermark: u64, lookup: Lookup) -> Result<()> {
         let from = Position::just_before_ms(watermark);
-        for pattern in self.patterns.iter().filter(|p| p.is_exact()) {
+        for (pattern, _) in self.groups.iter().filter(|(p, _)| p.is_exact()) {
             self.followed
                 .entry(pattern.as_str().to_owned())
                 .or_insert(from);
         }
         let wildcards: Vec<Pattern> = self
-            .patterns
+            .groups
             .iter()
-            .filter(|p| !p.is_exact())
-            .cloned()
+            .filter(|(p, _)| !p.is_exact())
+            .map(|(p, _)| p.clone())
             .collect();
         if wildcards.is_empty() {
             return Ok(());
@@ -495,11 +501,10 @@ impl ReaderTask {
         let mut shares: HashMap<u64, (Vec<Result<Event>>, usize)> = HashMap::new();
         for (event_type, item) in &items {
             let ids = selects.entry(event_type.as_str()).or_insert_with(|| {
-                state
-                    .active
+                self.groups
                     .iter()
-                    .filter(|(_, inbox)| inbox.pattern.matches(event_type))
-                    .map(|(id, _)| *id)
+                    .filter(|(pattern, _)| pattern.matches(event_type))
+                    .flat_map(|(_, ids)| ids.iter().copied())
                     .collect()
             });
             for id in ids.iter() {
@@ -510,13 +515,19 @@ impl ReaderTask {
         }
         let mut lagging = HashSet::new();
         for (id, (batch, bytes)) in shares {
-            let inbox = &state.active[&id];
+            // One that left since the grouping is no longer there.
+            let Some(inbox) = state.active.get(&id) else {
+                continue;
+            };
             if !inbox.offer(batch, bytes, released_from) {
                 self.shared.metrics.subscriber_lagged();
                 lagging.insert(id);
             }
         }
-        state.active.retain(|id, _| !lagging.contains(id));
+        if !lagging.is_empty() {
+            state.active.retain(|id, _| !lagging.contains(id));
+            state.left = true;
+        }
     }
 }
 
@@ -526,10 +537,15 @@ async fn sleep_until(deadline: Option<tokio::time::Instant>) {
     }
 }
 
-fn unique_patterns<'a>(inboxes: impl Iterator<Item = &'a Arc<Inbox>>) -> Vec<Pattern> {
-    let mut seen = HashSet::new();
-    inboxes
-        .filter(|inbox| seen.insert(inbox.pattern.as_str().to_owned()))
-        .map(|inbox| inbox.pattern.clone())
-        .collect()
+/// The active subscribers grouped by their pattern.
+fn group_by_pattern(active: &HashMap<u64, Arc<Inbox>>) -> Vec<(Pattern, Vec<u64>)> {
+    let mut groups: HashMap<&str, (Pattern, Vec<u64>)> = HashMap::new();
+    for (id, inbox) in active {
+        groups
+            .entry(inbox.pattern.as_str())
+            .or_insert_with(|| (inbox.pattern.clone(), Vec::new()))
+            .1
+            .push(*id);
+    }
+    groups.into_values().collect()
 }

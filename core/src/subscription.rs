@@ -146,7 +146,7 @@ pub(crate) async fn subscribe(
         replay,
         skip_through,
         inbox_from_ms: joined.watermark_ms,
-        spill: VecDeque::new(),
+        spill: Vec::new(),
     };
     let batches = futures_util::stream::unfold(driver, |mut driver| async move {
         let batch = driver.next().await?;
@@ -176,15 +176,15 @@ struct Driver {
     /// stream found late) would come twice.
     inbox_from_ms: u64,
     /// What is left of an inbox batch longer than the batch size.
-    spill: VecDeque<Result<Event>>,
+    spill: Vec<Result<Event>>,
 }
 
 impl Driver {
     async fn next(&mut self) -> Option<Vec<Result<Event>>> {
         loop {
             if !self.spill.is_empty() {
-                let take = self.spill.len().min(self.batch_size);
-                return Some(self.spill.drain(..take).collect());
+                let spill = std::mem::take(&mut self.spill);
+                return Some(self.split_off_batch(spill));
             }
             if let Some(replay) = &mut self.replay {
                 match replay.next_batch(&self.bus, &self.pattern).await {
@@ -202,7 +202,9 @@ impl Driver {
             match self.registration.inbox.take().await {
                 Taken::Batch(events) => {
                     let batch = self.deliver(events.into_iter(), true);
-                    self.spill.extend(batch);
+                    if !batch.is_empty() {
+                        return Some(self.split_off_batch(batch));
+                    }
                 }
                 Taken::Lagged(from_ms) => {
                     let pattern = &self.pattern;
@@ -223,33 +225,39 @@ impl Driver {
         }
     }
 
+    /// The first `batch_size` of `events`; the rest waits in `spill` for the next call.
+    fn split_off_batch(&mut self, mut events: Vec<Result<Event>>) -> Vec<Result<Event>> {
+        if events.len() > self.batch_size {
+            self.spill = events.split_off(self.batch_size);
+        }
+        events
+    }
+
     /// What the subscriber gets of `events`, counting invalid entries and delivery latency.
     fn deliver(
         &self,
         events: impl Iterator<Item = Result<Event>>,
         from_inbox: bool,
     ) -> Vec<Result<Event>> {
-        let now = SystemTime::now();
-        let mut batch = Vec::new();
-        let mut latencies: HashMap<String, Vec<Duration>> = HashMap::new();
-        for event in events {
-            match &event {
-                Ok(event) => {
-                    let passed_over = event.position.is_some_and(|p| {
+        let batch: Vec<Result<Event>> = events
+            .filter(|event| {
+                !event.as_ref().is_ok_and(|event| {
+                    event.position.is_some_and(|p| {
                         p <= self.skip_through || (from_inbox && p.ms < self.inbox_from_ms)
-                    });
-                    if passed_over {
-                        continue;
-                    }
-                    let latency = now.duration_since(event.time).unwrap_or_default();
-                    latencies
-                        .entry(event.event_type.clone())
-                        .or_default()
-                        .push(latency);
-                }
+                    })
+                })
+            })
+            .collect();
+        let now = SystemTime::now();
+        let mut latencies: HashMap<&str, Vec<Duration>> = HashMap::new();
+        for event in &batch {
+            match event {
+                Ok(event) => latencies
+                    .entry(event.event_type.as_str())
+                    .or_default()
+                    .push(now.duration_since(event.time).unwrap_or_default()),
                 Err(_) => self.bus.metrics.invalid_entry(),
             }
-            batch.push(event);
         }
         for (event_type, latencies) in &latencies {
             self.bus.metrics.delivered(event_type, latencies);

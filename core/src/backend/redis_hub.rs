@@ -211,9 +211,11 @@ impl HubTask {
                 command = self.commands.recv() => match command {
                     None | Some(HubCommand::Shutdown) => return Ended::Shutdown,
                     Some(HubCommand::Subscribe { channel_pattern, done }) => {
-                        let result = sink.psubscribe(&channel_pattern).await;
-                        let lost = result.is_err();
-                        let _ = done.send(result.map_err(Error::from));
+                        let result = sink.psubscribe(&channel_pattern).await.map_err(Error::from);
+                        // A refusal (no permission for the pattern) leaves the connection as it
+                        // was; any other failure lost it.
+                        let lost = result.as_ref().is_err_and(|e| e.kind() != ErrorKind::Backend);
+                        let _ = done.send(result);
                         if lost {
                             return Ended::ConnectionLost;
                         }
