@@ -198,6 +198,8 @@ export interface Metrics {
   dead_letters_dropped: number
   /** Subscribers that left more unread than their buffer holds and caught up from the streams. */
   subscribers_lagged: number
+  /** Subscriptions told that events they were owed had been trimmed away. */
+  subscriptions_trimmed: number
 }
 
 /** The events of a subscription as an async iterable; leaving a `for await` loop unsubscribes. */

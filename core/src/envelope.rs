@@ -3,6 +3,7 @@
 //! `{id, type, timestamp, data, metadata}` of the `PersistentEventSystem` layout
 //! (`docs/wire-format.md`), so streams written by such code stay readable.
 
+use crate::cursor::{Cursor, CursorForm};
 use crate::envelope_writer::{write_envelope, write_time, DataRef, EnvelopeFields};
 use crate::error::{Error, Result};
 use crate::grammar::validate_type;
@@ -42,6 +43,20 @@ pub struct Event {
     pub version: String,
     /// Where the event sits in its stream; `None` only before it is appended.
     pub position: Option<Position>,
+    /// The pattern a subscription or a history read delivered it under, which makes its
+    /// cursor; `None` for an event read on its own.
+    pub(crate) delivered_under: DeliveredUnder,
+}
+
+/// How an event's cursor is formed. It takes no part in equality: the same event read under
+/// two patterns is the same event, with two cursors.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct DeliveredUnder(pub(crate) Option<CursorForm>);
+
+impl PartialEq for DeliveredUnder {
+    fn eq(&self, _: &DeliveredUnder) -> bool {
+        true
+    }
 }
 
 /// Optional parts of an emitted event.
@@ -164,6 +179,7 @@ impl Event {
                 .version
                 .unwrap_or_else(|| DEFAULT_VERSION.to_owned()),
             position: Some(position),
+            delivered_under: DeliveredUnder::default(),
         }
     }
 
@@ -290,12 +306,21 @@ impl Event {
             metadata,
             version,
             position,
+            delivered_under: DeliveredUnder::default(),
         })
     }
 
     /// Milliseconds since the Unix epoch of `time`.
     pub fn time_millis(&self) -> u64 {
         system_time_ms(self.time)
+    }
+
+    /// The resume token for the pattern this event was delivered under: pass it as where a
+    /// subscription of that pattern starts, to resume after exactly this event. The plain
+    /// position for an exact pattern; `None` for an event no subscription or history delivered.
+    pub fn cursor(&self) -> Option<Cursor> {
+        let form = self.delivered_under.0?;
+        Some(Cursor::with_form(form, &self.event_type, self.position?))
     }
 }
 

@@ -289,6 +289,7 @@ mod tests {
                 metadata: metadata.map(|m| m.into_iter().collect()),
                 version,
                 position: position.map(|(ms, seq)| Position::new(ms, seq)),
+                delivered_under: Default::default(),
             }
         }
     }

@@ -27,11 +27,14 @@ pub enum ErrorKind {
     Config = 8,
     /// A bug in tidings.
     Internal = 9,
+    /// Events a resume was owed were trimmed from their stream (`max_stream_len`, `XTRIM`)
+    /// before it read them: delivery goes on from the oldest event kept.
+    Trimmed = 10,
 }
 
 impl ErrorKind {
     /// Every kind, in code order (bindings use this to build their tables).
-    pub const ALL: [ErrorKind; 9] = [
+    pub const ALL: [ErrorKind; 10] = [
         ErrorKind::InvalidType,
         ErrorKind::InvalidPattern,
         ErrorKind::InvalidData,
@@ -41,6 +44,7 @@ impl ErrorKind {
         ErrorKind::Backend,
         ErrorKind::Config,
         ErrorKind::Internal,
+        ErrorKind::Trimmed,
     ];
 
     /// The stable numeric code (also the C `tidings_result` value).
@@ -60,6 +64,7 @@ impl ErrorKind {
             ErrorKind::Backend => "TIDINGS_BACKEND",
             ErrorKind::Config => "TIDINGS_CONFIG",
             ErrorKind::Internal => "TIDINGS_INTERNAL",
+            ErrorKind::Trimmed => "TIDINGS_TRIMMED",
         }
     }
 
@@ -195,7 +200,7 @@ mod tests {
     #[test]
     fn codes_are_stable_and_unique() {
         let codes: Vec<u32> = ErrorKind::ALL.iter().map(|kind| kind.code()).collect();
-        assert_eq!(codes, (1..=9).collect::<Vec<_>>());
+        assert_eq!(codes, (1..=10).collect::<Vec<_>>());
         for kind in ErrorKind::ALL {
             assert_eq!(ErrorKind::from_code(kind.code()), Some(kind));
             assert!(kind.name().starts_with("TIDINGS_"));

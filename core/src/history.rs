@@ -1,7 +1,8 @@
 //! History queries: the events a pattern selects between two bounds, merged across every type
 //! the pattern selects and ordered by position.
 
-use crate::envelope::Event;
+use crate::cursor::CursorForm;
+use crate::envelope::{DeliveredUnder, Event};
 use crate::error::{Error, Result};
 use crate::grammar::Pattern;
 use crate::merge::merge_whole;
@@ -115,9 +116,13 @@ pub(crate) async fn read(
         streams.push((event_type, entries));
     }
     let mut events = Vec::new();
+    let under = DeliveredUnder(Some(CursorForm::of(pattern)));
     for (_, item) in merge_whole(streams, newest_first) {
         match item.event {
-            Ok(event) if events.len() < query.limit => events.push(event),
+            Ok(mut event) if events.len() < query.limit => {
+                event.delivered_under = under;
+                events.push(event)
+            }
             Ok(_) => break,
             Err(_) => shared.metrics.invalid_entry(),
         }

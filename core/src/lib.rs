@@ -17,7 +17,8 @@
 //! - [`grammar`](crate::grammar): what a type, a pattern and a namespace may be; the matcher.
 //! - `envelope` (+ `envelope_writer`): [`Event`] and its CloudEvents JSON form; reading the
 //!   legacy shape. `event_data`: [`EventData`], an emit's data as a value or as JSON text.
-//! - `position`: [`Position`] (a stream entry id), [`Start`] and [`Bound`].
+//! - `position`: [`Position`] (a stream entry id), [`Start`] and [`Bound`]. `cursor`: [`Cursor`],
+//!   the exact resume token of an event delivered under a pattern.
 //! - `config`: [`BusBuilder`] and URL parsing. `retry`: [`RetryPolicy`].
 //! - `bus`: [`Bus`], the public API and the wiring of the modules below around `shared`, the
 //!   state every part of a bus shares (backend, metrics, configuration, closed flag).
@@ -40,6 +41,7 @@ pub mod bindings;
 mod bus;
 mod config;
 mod connect_options;
+mod cursor;
 mod dead_letter;
 mod emit;
 mod envelope;
@@ -60,6 +62,7 @@ mod subscription;
 
 pub use bus::Bus;
 pub use config::{BusBuilder, DEFAULT_MAX_EVENT_SIZE};
+pub use cursor::{Cursor, MAX_CURSOR_LEN};
 pub use dead_letter::{DeadLetter, RedriveReport};
 pub use emit::EmitRequest;
 pub use envelope::{format_time, EmitOptions, Event, DEFAULT_VERSION, EVENT_ID_LEN};

@@ -86,6 +86,8 @@ pub struct MetricsSnapshot {
     /// Times a subscriber left unread more than its buffer holds and caught up from the
     /// streams instead.
     pub subscribers_lagged: u64,
+    /// Times a subscription was told that events it was owed had been trimmed away.
+    pub subscriptions_trimmed: u64,
 }
 
 #[derive(Default)]
@@ -140,6 +142,12 @@ impl Metrics {
     }
     pub(crate) fn subscriber_lagged(&self) {
         self.inner.lock().expect("metrics lock").subscribers_lagged += 1;
+    }
+    pub(crate) fn trimmed(&self) {
+        self.inner
+            .lock()
+            .expect("metrics lock")
+            .subscriptions_trimmed += 1;
     }
     pub(crate) fn dead_letter_dropped(&self) {
         self.inner
@@ -252,6 +260,11 @@ impl MetricsSnapshot {
                 "tidings_subscribers_lagged_total",
                 "Subscribers that fell behind and caught up from the streams",
                 self.subscribers_lagged,
+            ),
+            (
+                "tidings_subscriptions_trimmed_total",
+                "Subscriptions told that events they were owed had been trimmed away",
+                self.subscriptions_trimmed,
             ),
         ] {
             let _ = writeln!(

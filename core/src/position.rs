@@ -1,6 +1,7 @@
 //! Positions in a stream (the Redis stream entry id `<ms>-<seq>`) and the places a subscription
 //! or a history query can start from.
 
+use crate::cursor::Cursor;
 use crate::error::{Error, Result};
 use std::fmt;
 use std::str::FromStr;
@@ -123,7 +124,7 @@ pub fn ms_to_system_time(ms: u64) -> SystemTime {
 }
 
 /// Where a subscription starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Start {
     /// Only events emitted after the subscription is established (the default).
@@ -135,21 +136,35 @@ pub enum Start {
     After(Position),
     /// Replay the events appended at or after this time, then follow live.
     Time(SystemTime),
+    /// Resume after exactly the event this cursor came with (a cursor of a pattern that
+    /// selects several types; a plain cursor is [`Start::After`]).
+    Cursor(Cursor),
 }
 
 impl Start {
-    /// Parses the string forms the bindings accept: `"start"`, `"live"`, or a position.
+    /// Parses the string forms the bindings accept: `"start"`, `"live"`, a position or a
+    /// cursor.
     pub fn parse(text: &str) -> Result<Start> {
         match text {
             "start" | "beginning" => Ok(Start::Beginning),
             "live" | "now" => Ok(Start::Live),
-            other => other.parse().map(Start::After),
+            other => other.parse::<Cursor>().map(Start::from),
         }
     }
 
     /// A start at `ms` milliseconds since the Unix epoch.
     pub fn from_millis(ms: u64) -> Start {
         Start::Time(ms_to_system_time(ms))
+    }
+}
+
+impl From<Cursor> for Start {
+    /// A plain cursor is its position; a typed one names its event.
+    fn from(cursor: Cursor) -> Start {
+        match cursor.event_type() {
+            None => Start::After(cursor.position()),
+            Some(_) => Start::Cursor(cursor),
+        }
     }
 }
 
@@ -258,5 +273,9 @@ mod tests {
             Start::After(Position::new(5, 1))
         );
         assert!(Start::parse("yesterday").is_err());
+        assert!(matches!(
+            Start::parse("5-1:user.login:0123abcd").unwrap(),
+            Start::Cursor(cursor) if cursor.position() == Position::new(5, 1)
+        ));
     }
 }

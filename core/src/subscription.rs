@@ -6,8 +6,9 @@
 //! joins again; events stay in their streams meanwhile, so its memory stays bounded.
 
 use crate::backend::RawEntry;
-use crate::envelope::Event;
-use crate::error::Result;
+use crate::cursor::CursorForm;
+use crate::envelope::{DeliveredUnder, Event};
+use crate::error::{Error, ErrorKind, Result};
 use crate::grammar::Pattern;
 use crate::merge::{Item, Merge};
 use crate::position::{system_time_ms, Position, Start};
@@ -21,7 +22,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
 
 /// Options of a subscription.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 #[must_use]
 pub struct SubscribeOptions {
@@ -61,10 +62,13 @@ impl SubscribeOptions {
 /// A live subscription: a `Stream` of events (also readable in batches). Dropping it
 /// unsubscribes; it ends when the bus closes.
 ///
-/// An `Err` item is about one stream entry, never the end: an entry no reader can decode
-/// (written by other code) comes as an `InvalidData` error naming its position, in its place,
-/// and delivery goes on after it. `next_event` and `next_batch` skip such entries (the bus's
-/// metrics count them).
+/// An `Err` item is never the end. An entry no reader can decode (written by other code) comes
+/// as an `InvalidData` error naming its position, in its place, and delivery goes on after it;
+/// `next_event` and `next_batch` skip such entries (the bus's metrics count them). A `Trimmed`
+/// error says that events this subscription was owed were trimmed from their streams before it
+/// read them (a resume from a cursor older than what the streams keep, or a laggard that fell
+/// behind the trimming); every method hands it over, and delivery goes on after it from the
+/// oldest event kept.
 pub struct Subscription {
     batches: Pin<Box<dyn Stream<Item = Vec<Result<Event>>> + Send>>,
     pending: VecDeque<Result<Event>>,
@@ -77,29 +81,44 @@ impl Subscription {
         self.pattern.as_str()
     }
 
-    /// The next batch of events in delivery order (entries that cannot be decoded left out);
-    /// `None` once the bus is closed.
-    pub async fn next_batch(&mut self) -> Option<Vec<Event>> {
-        loop {
-            let batch: Vec<Event> = if self.pending.is_empty() {
-                self.batches.next().await?.into_iter().flatten().collect()
-            } else {
-                self.pending.drain(..).flatten().collect()
-            };
-            if !batch.is_empty() {
-                return Some(batch);
-            }
-        }
-    }
-
-    /// The next event (entries that cannot be decoded skipped); `None` once the bus is closed.
-    pub async fn next_event(&mut self) -> Option<Event> {
+    /// The next batch of events in delivery order (entries that cannot be decoded left out),
+    /// or a `Trimmed` error in its place in the order; `None` once the bus is closed.
+    pub async fn next_batch(&mut self) -> Option<Result<Vec<Event>>> {
         loop {
             if self.pending.is_empty() {
                 self.pending.extend(self.batches.next().await?);
             }
-            if let Some(Ok(event)) = self.pending.pop_front() {
-                return Some(event);
+            let mut batch = Vec::new();
+            while let Some(item) = self.pending.pop_front() {
+                match item {
+                    Ok(event) => batch.push(event),
+                    Err(err) if err.kind() == ErrorKind::Trimmed => {
+                        if batch.is_empty() {
+                            return Some(Err(err));
+                        }
+                        self.pending.push_front(Err(err));
+                        break;
+                    }
+                    Err(_) => {}
+                }
+            }
+            if !batch.is_empty() {
+                return Some(Ok(batch));
+            }
+        }
+    }
+
+    /// The next event (entries that cannot be decoded skipped), or a `Trimmed` error in its
+    /// place; `None` once the bus is closed.
+    pub async fn next_event(&mut self) -> Option<Result<Event>> {
+        loop {
+            if self.pending.is_empty() {
+                self.pending.extend(self.batches.next().await?);
+            }
+            match self.pending.pop_front() {
+                Some(Ok(event)) => return Some(Ok(event)),
+                Some(Err(err)) if err.kind() == ErrorKind::Trimmed => return Some(Err(err)),
+                _ => {}
             }
         }
     }
@@ -129,22 +148,66 @@ pub(crate) async fn subscribe(
     pattern: Pattern,
     options: SubscribeOptions,
 ) -> Result<Subscription> {
+    if let Start::Cursor(cursor) = &options.from {
+        cursor.check_pattern(&pattern)?;
+    }
     let (registration, joined) = register(&bus, pattern.clone()).await?;
-    let (skip_through, replay) = match options.from {
-        // Live: the reader may hand over a little from before the clock was read; not ours.
-        Start::Live => (Position::just_before_ms(joined.now_ms), false),
-        Start::Beginning => (Position::ZERO, true),
-        Start::After(position) => (position, true),
-        Start::Time(time) => (Position::just_before_ms(system_time_ms(time)), true),
+    let token = match &options.from {
+        Start::After(position) => Some(*position),
+        Start::Cursor(cursor) => Some(cursor.position()),
+        _ => None,
     };
-    let replay = replay.then(|| Replay::new(skip_through, joined.watermark_ms, options.batch_size));
+    if let Some(position) = token.filter(|p| p.ms > joined.now_ms + FUTURE_TOLERANCE_MS) {
+        return Err(Error::config(format!(
+            "position {position} is ahead of the backend's clock ({} ms): no event has it yet",
+            joined.now_ms
+        )));
+    }
+    let (skip, replay_after) = match options.from {
+        // Live: the reader may hand over a little from before the clock was read; not ours.
+        Start::Live => (Skip::Through(Position::just_before_ms(joined.now_ms)), None),
+        Start::Beginning => (Skip::Through(Position::ZERO), Some(Position::ZERO)),
+        Start::After(position) => (Skip::Through(position), Some(position)),
+        Start::Time(time) => {
+            let before = Position::just_before_ms(system_time_ms(time));
+            (Skip::Through(before), Some(before))
+        }
+        Start::Cursor(cursor) => {
+            let position = cursor.position();
+            let skip = Skip::Event {
+                position,
+                event_type: cursor.event_type().unwrap_or_default().to_owned(),
+                found: false,
+                held: Vec::new(),
+            };
+            (skip, Some(Position::just_before_ms(position.ms)))
+        }
+    };
+    let mut signal = None;
+    let replay = match replay_after {
+        None => None,
+        Some(after) => {
+            let types = bus.matching_types(&pattern).await?;
+            if token.is_some() {
+                signal = trimmed(&bus, &types, |t| skip.owed_after(t)).await?;
+            }
+            Some(Replay::new(
+                after,
+                joined.watermark_ms,
+                options.batch_size,
+                Some(types),
+            ))
+        }
+    };
     let driver = Driver {
         bus,
         pattern: pattern.clone(),
+        form: CursorForm::of(&pattern),
         batch_size: options.batch_size,
         registration,
         replay,
-        skip_through,
+        signal,
+        skip,
         inbox_from_ms: joined.watermark_ms,
         spill: Vec::new(),
     };
@@ -159,19 +222,126 @@ pub(crate) async fn subscribe(
     })
 }
 
+/// How far ahead of the backend's clock a resume position may be (clocks of different hosts
+/// drift); further is a token no event has, which would wait forever.
+const FUTURE_TOLERANCE_MS: u64 = 60_000;
+
 /// Why reading stopped: the bus closed.
 struct Stopped;
+
+/// What a subscription passes over before it delivers: everything up to where it starts.
+enum Skip {
+    /// Events at or before this position in their own stream (a plain position, a time, live).
+    Through(Position),
+    /// Everything up to and including one event in the pattern's merged order. Events of that
+    /// millisecond are held until it comes by; should it never come (it was trimmed, or the
+    /// cursor was made up), they are delivered after all, except that type's events up to it.
+    Event {
+        position: Position,
+        event_type: String,
+        found: bool,
+        held: Vec<Result<Event>>,
+    },
+}
+
+impl Skip {
+    /// After which position events of `event_type` are owed to the subscriber.
+    fn owed_after(&self, event_type: &str) -> Position {
+        match self {
+            Skip::Through(position) => *position,
+            Skip::Event {
+                position,
+                event_type: own,
+                ..
+            } if own == event_type => *position,
+            Skip::Event { position, .. } => Position::just_before_ms(position.ms),
+        }
+    }
+
+    /// Passes `event` on (into `out`) unless it comes before the start.
+    fn pass(&mut self, event: Result<Event>, out: &mut Vec<Result<Event>>) {
+        let Some(at) = event.as_ref().ok().and_then(|e| e.position) else {
+            out.push(event);
+            return;
+        };
+        match self {
+            Skip::Through(through) => {
+                if at > *through {
+                    out.push(event);
+                }
+            }
+            Skip::Event { found: true, .. } => out.push(event),
+            Skip::Event {
+                position,
+                event_type,
+                found,
+                held,
+            } => {
+                let own = event.as_ref().is_ok_and(|e| e.event_type == *event_type);
+                if at.ms < position.ms {
+                    return;
+                }
+                if at.ms == position.ms {
+                    if own && at == *position {
+                        *found = true;
+                        held.clear();
+                    } else {
+                        held.push(event);
+                    }
+                    return;
+                }
+                *found = true;
+                let (position, event_type) = (*position, event_type.clone());
+                out.extend(held.drain(..).filter(|e| {
+                    !e.as_ref().is_ok_and(|e| {
+                        e.event_type == event_type && e.position.is_some_and(|p| p <= position)
+                    })
+                }));
+                out.push(event);
+            }
+        }
+    }
+}
+
+/// The `Trimmed` signal for the `types` that lost events owed after `owed_after(type)`, if any.
+async fn trimmed(
+    bus: &Shared,
+    types: &[String],
+    owed_after: impl Fn(&str) -> Position,
+) -> Result<Option<Error>> {
+    let losses = bus.backend.stream_losses(types).await?;
+    let lost: Vec<String> = types
+        .iter()
+        .zip(&losses)
+        .filter(|(event_type, loss)| loss.lost_after(owed_after(event_type)))
+        .map(|(event_type, _)| format!("{event_type} (after {})", owed_after(event_type)))
+        .collect();
+    if lost.is_empty() {
+        return Ok(None);
+    }
+    bus.metrics.trimmed();
+    Ok(Some(Error::new(
+        ErrorKind::Trimmed,
+        format!(
+            "events were trimmed from {} before this subscription read them; delivery goes on from the oldest event kept",
+            lost.join(", ")
+        ),
+    )))
+}
 
 /// Feeds one subscription: its replay or catch-up when it has one, else its inbox.
 struct Driver {
     bus: Arc<Shared>,
     pattern: Pattern,
     batch_size: usize,
+    /// How events' cursors are written.
+    form: CursorForm,
     registration: Registration,
     replay: Option<Replay>,
-    /// Where the subscription starts: events at or before this position in their stream are
-    /// passed over (the reader may have taken it in at an earlier millisecond).
-    skip_through: Position,
+    /// A `Trimmed` error to hand over before anything else.
+    signal: Option<Error>,
+    /// Where the subscription starts (the reader may hand over from an earlier millisecond).
+    skip: Skip,
     /// The replay read everything before this millisecond; the inbox's events below it (a
     /// stream found late) would come twice.
     inbox_from_ms: u64,
@@ -182,6 +352,9 @@ struct Driver {
 impl Driver {
     async fn next(&mut self) -> Option<Vec<Result<Event>>> {
         loop {
+            if let Some(signal) = self.signal.take() {
+                return Some(vec![Err(signal)]);
+            }
             if !self.spill.is_empty() {
                 let spill = std::mem::take(&mut self.spill);
                 return Some(self.split_off_batch(spill));
@@ -214,10 +387,17 @@ impl Driver {
                             .ok()?;
                     self.registration = registration;
                     self.inbox_from_ms = joined.watermark_ms;
+                    let after = Position::just_before_ms(from_ms);
+                    let types = retrying(&self.bus, || self.bus.matching_types(pattern)).await;
+                    let types = types.ok()?;
+                    // The streams may have been trimmed past it while it lagged.
+                    let losses = retrying(&self.bus, || trimmed(&self.bus, &types, |_| after));
+                    self.signal = losses.await.ok()?;
                     self.replay = Some(Replay::new(
-                        Position::just_before_ms(from_ms),
+                        after,
                         joined.watermark_ms,
                         self.batch_size,
+                        Some(types),
                     ));
                 }
                 Taken::Closed => return None,
@@ -235,19 +415,24 @@ impl Driver {
 
     /// What the subscriber gets of `events`, counting invalid entries and delivery latency.
     fn deliver(
-        &self,
+        &mut self,
         events: impl Iterator<Item = Result<Event>>,
         from_inbox: bool,
     ) -> Vec<Result<Event>> {
-        let batch: Vec<Result<Event>> = events
-            .filter(|event| {
-                !event.as_ref().is_ok_and(|event| {
-                    event.position.is_some_and(|p| {
-                        p <= self.skip_through || (from_inbox && p.ms < self.inbox_from_ms)
-                    })
-                })
-            })
-            .collect();
+        let mut batch: Vec<Result<Event>> = Vec::new();
+        for event in events {
+            let replayed = event.as_ref().is_ok_and(|event| {
+                event
+                    .position
+                    .is_some_and(|p| from_inbox && p.ms < self.inbox_from_ms)
+            });
+            if !replayed {
+                self.skip.pass(event, &mut batch);
+            }
+        }
+        for event in batch.iter_mut().flatten() {
+            event.delivered_under = DeliveredUnder(Some(self.form));
+        }
         let now = SystemTime::now();
         let mut latencies: HashMap<&str, Vec<Duration>> = HashMap::new();
         for event in &batch {
@@ -272,17 +457,26 @@ struct Replay {
     after: Position,
     until_ms: u64,
     batch_size: usize,
+    types: Option<Vec<String>>,
     cursors: Option<HashMap<String, Position>>,
     merge: Merge<String>,
     refill: Vec<String>,
 }
 
 impl Replay {
-    fn new(after: Position, until_ms: u64, batch_size: usize) -> Replay {
+    /// A replay of the streams of `types` (those the pattern selects, looked up on the first
+    /// read when `None`).
+    fn new(
+        after: Position,
+        until_ms: u64,
+        batch_size: usize,
+        types: Option<Vec<String>>,
+    ) -> Replay {
         Replay {
             after,
             until_ms,
             batch_size,
+            types,
             cursors: None,
             merge: Merge::new(false),
             refill: Vec::new(),
@@ -296,7 +490,10 @@ impl Replay {
         pattern: &Pattern,
     ) -> std::result::Result<Option<Vec<Item>>, Stopped> {
         if self.cursors.is_none() {
-            let types = retrying(bus, || bus.matching_types(pattern)).await?;
+            let types = match self.types.take() {
+                Some(types) => types,
+                None => retrying(bus, || bus.matching_types(pattern)).await?,
+            };
             self.refill = types.clone();
             self.cursors = Some(types.into_iter().map(|t| (t, self.after)).collect());
         }
@@ -391,6 +588,7 @@ mod tests {
         let event = tokio::time::timeout(Duration::from_secs(10), subscription.next_event())
             .await
             .expect("delivered, not stuck")
+            .unwrap()
             .unwrap();
         assert_eq!(event.id, id);
     }

@@ -272,7 +272,7 @@ async fn dropping_subscriptions_and_buses_releases_their_redis_subscriptions() {
         .await
         .expect("delivered")
         .unwrap();
-    assert_eq!(event.id, id);
+    assert_eq!(event.unwrap().id, id);
     assert_eq!(server.command(&["PUBSUB", "NUMPAT"]).as_deref(), Some(":1"));
     drop(second);
     wait_for_numpat(server, ":0").await;

@@ -158,6 +158,7 @@ async fn live_batches_keep_to_the_batch_size(harness: Harness) {
         let batch = tokio::time::timeout(support::PATIENCE, subscription.next_batch())
             .await
             .expect("a batch")
+            .unwrap()
             .unwrap();
         assert!(batch.len() <= 3, "a batch of {}", batch.len());
         got.extend(batch.into_iter().map(|e| e.id));

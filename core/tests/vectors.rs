@@ -7,7 +7,9 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use tidings::serde_json::{self, Value};
-use tidings::{format_time, validate_type, Event, Pattern, Position};
+use tidings::{
+    format_time, validate_type, Bus, Cursor, Event, Pattern, Position, Start, SubscribeOptions,
+};
 
 fn vectors_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors"))
@@ -42,7 +44,13 @@ fn every_vector_file_has_a_checker() {
         let name = entry.unwrap().file_name().into_string().unwrap();
         if name.ends_with(".json") {
             assert!(
-                ["types.json", "patterns.json", "envelopes.json"].contains(&name.as_str()),
+                [
+                    "types.json",
+                    "patterns.json",
+                    "envelopes.json",
+                    "cursors.json"
+                ]
+                .contains(&name.as_str()),
                 "tests/vectors/{name} has no checker in core/tests/vectors.rs"
             );
         }
@@ -184,4 +192,80 @@ fn envelopes() {
         }
     }
     report("envelopes.json", failures);
+}
+
+#[test]
+fn cursor_formats() {
+    let vectors = load("cursors.json");
+    let mut failures = Vec::new();
+    for case in vectors["format"].as_array().unwrap() {
+        let [pattern, event_type, position, expected] =
+            ["pattern", "type", "position", "cursor"].map(|k| case[k].as_str().unwrap());
+        let pattern = Pattern::new(pattern).unwrap();
+        let cursor = Cursor::new(&pattern, event_type, position.parse().unwrap());
+        if cursor.to_string() != expected {
+            failures.push(format!("{case}: made {cursor}"));
+        }
+        match expected.parse::<Cursor>() {
+            Ok(parsed) if parsed == cursor => {}
+            other => failures.push(format!("{case}: parsed as {other:?}")),
+        }
+    }
+    report("cursors.json", failures);
+}
+
+#[tokio::test]
+async fn cursors_refused() {
+    let vectors = load("cursors.json");
+    let error = vectors["error"].as_str().unwrap();
+    let bus = Bus::connect("memory://").await.unwrap();
+    let mut failures = Vec::new();
+    for case in vectors["invalid"].as_array().unwrap() {
+        let (pattern, cursor) = (
+            case["pattern"].as_str().unwrap(),
+            case["cursor"].as_str().unwrap(),
+        );
+        let outcome = match Start::parse(cursor) {
+            Err(err) => Err(err),
+            Ok(from) => bus
+                .subscribe_with(pattern, SubscribeOptions::new().from(from))
+                .await
+                .map(drop),
+        };
+        match outcome {
+            Err(err) if err.kind().name() == error => {}
+            other => failures.push(format!("{case}: {other:?}")),
+        }
+    }
+    report("cursors.json", failures);
+}
+
+#[tokio::test]
+async fn cursors_resume_exactly() {
+    let vectors = load("cursors.json");
+    let resume = &vectors["resume"];
+    let pattern = resume["pattern"].as_str().unwrap();
+    let bus = Bus::connect("memory://").await.unwrap();
+    let requests = resume["emit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|pair| tidings::EmitRequest::new(pair[0].as_str().unwrap(), pair[1].clone()));
+    let ids = bus.emit_many(requests.collect()).await.unwrap();
+    let from_start = SubscribeOptions::new().from(Start::Beginning);
+    let mut all = bus.subscribe_with(pattern, from_start).await.unwrap();
+    let mut delivered: Vec<Event> = Vec::new();
+    while delivered.len() < ids.len() {
+        delivered.push(all.next_event().await.unwrap().unwrap());
+    }
+    for (n, event) in delivered.iter().enumerate() {
+        let from = Start::parse(&event.cursor().unwrap().to_string()).unwrap();
+        let mut resumed = bus
+            .subscribe_with(pattern, SubscribeOptions::new().from(from))
+            .await
+            .unwrap();
+        for expected in &delivered[n + 1..] {
+            assert_eq!(resumed.next_event().await.unwrap().unwrap().id, expected.id);
+        }
+    }
 }

@@ -5,7 +5,7 @@
 //! as key prefixes partition a Redis database.
 
 use super::watch::{Watch, Watchers};
-use super::RawEntry;
+use super::{RawEntry, StreamLoss};
 use crate::error::Result;
 use crate::grammar::Pattern;
 use crate::position::{system_time_ms, Position};
@@ -17,6 +17,8 @@ use std::time::SystemTime;
 struct MemoryStream {
     entries: Vec<(Position, Arc<str>)>,
     last: Position,
+    /// Whether trimming ever removed an entry.
+    trimmed: bool,
 }
 
 /// The streams and watches of one namespace of a store.
@@ -109,6 +111,7 @@ impl MemoryBackend {
             if let Some(max_len) = self.max_len {
                 let excess = stream.entries.len().saturating_sub(max_len);
                 stream.entries.drain(..excess);
+                stream.trimmed |= excess > 0;
             }
             position
         };
@@ -178,6 +181,22 @@ impl MemoryBackend {
         } else {
             selected.iter().take(count).map(to_entry).collect()
         }
+    }
+
+    pub(crate) fn stream_losses(&self, types: &[String]) -> Vec<StreamLoss> {
+        let streams = self.store.streams.read().expect("memory lock");
+        types
+            .iter()
+            .map(|event_type| match streams.get(event_type) {
+                None => StreamLoss::default(),
+                Some(stream) => StreamLoss {
+                    last: stream.last,
+                    oldest: stream.entries.first().map(|(position, _)| *position),
+                    removed: stream.trimmed,
+                    max_deleted: Position::ZERO,
+                },
+            })
+            .collect()
     }
 
     /// The clock positions are made from and the number of streams, read under the lock that

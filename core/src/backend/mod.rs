@@ -41,6 +41,32 @@ pub(crate) enum Backend {
     Redis(Box<redis::RedisBackend>),
 }
 
+/// What a stream has lost: enough to tell whether entries after a position were removed
+/// (`XINFO STREAM` on Redis; a missing stream has lost nothing).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct StreamLoss {
+    /// The last id the stream ever assigned.
+    pub last: Position,
+    /// The oldest entry it keeps.
+    pub oldest: Option<Position>,
+    /// Whether any entry was ever removed (trimmed or deleted).
+    pub removed: bool,
+    /// The largest id removed one by one (`XDEL`); trimming does not move it.
+    pub max_deleted: Position,
+}
+
+impl StreamLoss {
+    /// Whether entries after `after` may have been removed. Trimming removes the oldest
+    /// entries, so when something was removed and the oldest entry kept is newer than `after`,
+    /// the removed ones may have followed it: the answer errs towards yes when exactly the
+    /// entries up to `after` were trimmed.
+    pub(crate) fn lost_after(&self, after: Position) -> bool {
+        self.last > after
+            && (self.max_deleted > after
+                || (self.removed && self.oldest.is_none_or(|oldest| oldest > after)))
+    }
+}
+
 impl Backend {
     pub(crate) async fn connect(config: &Config) -> Result<Backend> {
         match &config.url {
@@ -190,6 +216,17 @@ impl Backend {
                     .range(event_type, first, last, count, newest_first)
                     .await
             }
+        }
+    }
+
+    /// What each stream of `types` has lost to trimming or deletion, in the same order.
+    pub(crate) async fn stream_losses(&self, types: &[String]) -> Result<Vec<StreamLoss>> {
+        if types.is_empty() {
+            return Ok(Vec::new());
+        }
+        match self {
+            Backend::Memory(memory) => Ok(memory.stream_losses(types)),
+            Backend::Redis(redis) => redis.stream_losses(types).await,
         }
     }
 

@@ -7,7 +7,7 @@ use super::redis_hub::Hub;
 use super::redis_keys::{KeyLayout, COMMAND_OVERHEAD};
 use super::redis_reply;
 use super::watch::Watch;
-use super::RawEntry;
+use super::{RawEntry, StreamLoss};
 use crate::config::{redact, Config};
 use crate::error::{Error, ErrorKind, Result};
 use crate::grammar::{validate_type, Pattern};
@@ -289,6 +289,29 @@ impl RedisBackend {
         cmd.arg("COUNT").arg(count);
         let reply: redis::Value = self.query(async |c| cmd.query_async(c).await).await?;
         redis_reply::entries(&reply)
+    }
+
+    /// `XINFO STREAM` of each stream, pipelined; a stream that does not exist lost nothing.
+    pub(crate) async fn stream_losses(&self, types: &[String]) -> Result<Vec<StreamLoss>> {
+        let mut pipe = redis::Pipeline::with_capacity(types.len());
+        pipe.ignore_errors();
+        for event_type in types {
+            pipe.cmd("XINFO")
+                .arg("STREAM")
+                .arg(self.keys.stream(event_type));
+        }
+        let replies: Vec<redis::RedisResult<redis::Value>> =
+            self.query(async |c| pipe.query_async(c).await).await?;
+        replies
+            .into_iter()
+            .map(|reply| match reply {
+                Ok(info) => redis_reply::stream_loss(&info),
+                Err(err) if err.detail().is_some_and(|d| d.contains("no such key")) => {
+                    Ok(StreamLoss::default())
+                }
+                Err(err) => Err(Error::from(err)),
+            })
+            .collect()
     }
 
     /// The server's clock and the registry's size, in one round trip and in that order: a type

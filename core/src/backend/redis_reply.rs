@@ -2,7 +2,7 @@
 //! and RESP3 shapes alike. Entries without an `event` field keep `payload: None` so the layer
 //! above can count them as invalid instead of failing the whole read.
 
-use super::RawEntry;
+use super::{RawEntry, StreamLoss};
 use crate::error::{Error, Result};
 use crate::position::Position;
 use redis::Value;
@@ -92,6 +92,44 @@ pub(crate) fn streams(
             Ok((event_type, entries(items)?))
         })
         .collect()
+}
+
+/// The reply of `XINFO STREAM` (a flat list of fields in RESP2, a map in RESP3). Servers
+/// before Redis 7 give no `entries-added`: then any entry older than the oldest kept counts as
+/// possibly removed.
+pub(crate) fn stream_loss(value: &Value) -> Result<StreamLoss> {
+    let pairs: Vec<(&Value, &Value)> = match value {
+        Value::Array(items) => items
+            .chunks(2)
+            .filter_map(|p| Some((p.first()?, p.get(1)?)))
+            .collect(),
+        Value::Map(pairs) => pairs.iter().map(|(k, v)| (k, v)).collect(),
+        _ => return Err(unexpected("XINFO STREAM")),
+    };
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| text(k) == Some(name))
+            .map(|(_, v)| *v)
+    };
+    let number = |name: &str| -> Option<u64> {
+        match field(name)? {
+            Value::Int(n) => u64::try_from(*n).ok(),
+            other => text(other)?.parse().ok(),
+        }
+    };
+    let id = |name: &str| field(name).map(position).transpose();
+    let oldest = match field("first-entry") {
+        None | Some(Value::Nil) => None,
+        Some(first) => Some(entry(first)?.position),
+    };
+    let length = number("length").ok_or_else(|| unexpected("XINFO STREAM length"))?;
+    Ok(StreamLoss {
+        last: id("last-generated-id")?.ok_or_else(|| unexpected("XINFO STREAM"))?,
+        oldest,
+        removed: number("entries-added").is_none_or(|added| added > length),
+        max_deleted: id("max-deleted-entry-id")?.unwrap_or_default(),
+    })
 }
 
 #[cfg(test)]

@@ -69,6 +69,7 @@ pub async fn next(subscription: &mut Subscription) -> Event {
         .await
         .expect("an event within the liveness guard")
         .expect("the subscription is open")
+        .expect("no trim signal")
 }
 
 /// The next `count` events.
