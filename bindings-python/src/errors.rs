@@ -11,7 +11,7 @@ use pyo3::PyTypeInfo;
 use tidings::ErrorKind;
 
 /// The class of each kind: (kind, class name, builtin it also extends, docstring).
-const CLASSES: [(ErrorKind, &str, Builtin, &str); 9] = [
+const CLASSES: [(ErrorKind, &str, Builtin, &str); 10] = [
     (
         ErrorKind::InvalidType,
         "InvalidTypeError",
@@ -65,6 +65,14 @@ const CLASSES: [(ErrorKind, &str, Builtin, &str); 9] = [
         "InternalError",
         Builtin::None,
         "A bug in tidings.",
+    ),
+    (
+        ErrorKind::Trimmed,
+        "TrimmedError",
+        Builtin::None,
+        "Events a subscription was owed were trimmed from their streams before it read them. \
+         Raised by the subscription in their place; iterating again goes on from the oldest \
+         event kept.",
     ),
 ];
 

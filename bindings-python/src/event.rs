@@ -116,6 +116,14 @@ impl PyEvent {
         self.event.position.map(|p| p.to_string())
     }
 
+    /// The resume token for the pattern a subscription or `history` delivered this event
+    /// under: pass it as `from_` (or send it as an SSE `id`) to resume after exactly this event.
+    /// Equal to `position` for an exact pattern; None for an envelope read on its own.
+    #[getter]
+    fn cursor(&self) -> Option<String> {
+        self.event.cursor().map(|c| c.to_string())
+    }
+
     /// The CloudEvents JSON envelope, with its `position`, as a dict (`time` as RFC 3339 text).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let value: Value =

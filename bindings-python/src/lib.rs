@@ -47,9 +47,7 @@ fn _tidings(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(grammar::validate_type, module)?)?;
     module.add_function(wrap_pyfunction!(grammar::validate_pattern, module)?)?;
     module.add_function(wrap_pyfunction!(grammar::pattern_matches, module)?)?;
-    module.add_function(wrap_pyfunction!(sse::sse_frame, module)?)?;
-    module.add_function(wrap_pyfunction!(sse::sse_prelude, module)?)?;
-    module.add_function(wrap_pyfunction!(sse::sse_heartbeat, module)?)?;
+    sse::register(module)?;
     module.add("__version__", tidings::PACKAGE_VERSION)?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! the inbox; Python takes events out only when it resumes, so a cancelled `await` or a Ctrl-C
 //! never loses one, and an event that is already there costs no trip through the event loop.
 
+use crate::errors;
 use crate::event::PyEvent;
 use crate::runtime::{self, LoopPort, ProcessBound};
 use pyo3::exceptions::{PyStopAsyncIteration, PyStopIteration};
@@ -31,7 +32,8 @@ pub(crate) struct Inbox {
 
 #[derive(Default)]
 struct InboxState {
-    pending: VecDeque<tidings::Event>,
+    /// Events, and a `Trimmed` error in its place in the order.
+    pending: VecDeque<tidings::Result<tidings::Event>>,
     /// True while a reader task runs.
     reading: bool,
     /// True once no event will ever arrive (closed, or the bus closed).
@@ -45,6 +47,8 @@ struct InboxState {
 /// What a reader took out of the inbox.
 enum Taken {
     Events(Vec<tidings::Event>),
+    /// Events it was owed were trimmed away; raised in their place.
+    Trimmed(tidings::Error),
     Ended,
     Nothing,
 }
@@ -103,7 +107,8 @@ impl Inbox {
             let (waiters, again) = {
                 let mut state = self.state();
                 match batch {
-                    Some(events) => state.pending.extend(events),
+                    Some(Ok(events)) => state.pending.extend(events.into_iter().map(Ok)),
+                    Some(Err(trimmed)) => state.pending.push_back(Err(trimmed)),
                     None => state.ended = true,
                 }
                 let again = !state.ended && state.pending.len() < READ_AHEAD;
@@ -131,10 +136,23 @@ impl Inbox {
                     Taken::Nothing
                 });
             }
-            if all {
-                Taken::Events(state.pending.drain(..).collect())
+            if let Some(Err(_)) = state.pending.front() {
+                match state.pending.pop_front() {
+                    Some(Err(trimmed)) => Taken::Trimmed(trimmed),
+                    _ => unreachable!("an error is at the front"),
+                }
             } else {
-                Taken::Events(state.pending.pop_front().into_iter().collect())
+                // Events up to the next error (or one event): the error comes on the next take.
+                let mut events = Vec::new();
+                while let Some(Ok(_)) = state.pending.front() {
+                    if !all && !events.is_empty() {
+                        break;
+                    }
+                    if let Some(Ok(event)) = state.pending.pop_front() {
+                        events.push(event);
+                    }
+                }
+                Taken::Events(events)
             }
         };
         self.read_ahead()?;
@@ -285,6 +303,7 @@ impl Receive {
                 };
                 return Err(PyStopIteration::new_err((value.unbind(),)));
             }
+            Taken::Trimmed(trimmed) => return Err(errors::to_py_err(trimmed)),
             Taken::Ended => {
                 return Err(match self.want {
                     Want::Next => PyStopAsyncIteration::new_err(()),
@@ -440,6 +459,7 @@ impl PySyncSubscription {
     fn __next__(&self, py: Python<'_>) -> PyResult<Option<PyEvent>> {
         match self.inbox.get()?.take_blocking(py, false, None)? {
             Taken::Events(events) => Ok(events.into_iter().next().map(PyEvent::from)),
+            Taken::Trimmed(trimmed) => Err(errors::to_py_err(trimmed)),
             Taken::Ended | Taken::Nothing => Ok(None),
         }
     }
@@ -458,6 +478,7 @@ impl PySyncSubscription {
             .take_blocking(py, true, self::timeout(timeout)?)?
         {
             Taken::Events(events) => Ok(Some(events_list(py, events)?)),
+            Taken::Trimmed(trimmed) => Err(errors::to_py_err(trimmed)),
             Taken::Nothing => Ok(Some(PyList::empty(py))),
             Taken::Ended => Ok(None),
         }

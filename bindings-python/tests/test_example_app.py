@@ -3,6 +3,7 @@ the SSE endpoint, reconnect with Last-Event-ID, read history. Both backends."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -16,8 +17,9 @@ import pytest
 from helpers import PATIENCE, ROOT, free_port
 
 
-@pytest.fixture
-def app_url(url: str) -> Iterator[str]:
+@contextlib.contextmanager
+def start_app(url: str) -> Iterator[str]:
+    """The example app on `url`, served on a free port; yields its base URL."""
     port = free_port()
     env = {**os.environ, "TIDINGS_URL": url}
     server = subprocess.Popen(
@@ -40,6 +42,12 @@ def app_url(url: str) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(PATIENCE)
+
+
+@pytest.fixture
+def app_url(url: str) -> Iterator[str]:
+    with start_app(url) as base:
+        yield base
 
 
 def frames(lines: Iterator[str]) -> Iterator[dict]:

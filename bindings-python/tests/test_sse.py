@@ -1,5 +1,5 @@
 """tidings.sse: text/event-stream frames from a subscription, framed by the core, resuming
-after a Last-Event-ID, with heartbeats when idle. Both backends."""
+after a Last-Event-ID, with heartbeats when idle, named or unnamed. Both backends."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def parse(frame: str) -> dict:
     return fields
 
 
-async def test_frames_carry_position_type_and_envelope(url: str) -> None:
+async def test_frames_carry_cursor_type_and_envelope(url: str) -> None:
     async with await tidings.connect(url) as bus:
         frames = sse_stream(bus, "user.*")
         assert await within(frames.__anext__()) == sse_prelude()
@@ -27,8 +27,8 @@ async def test_frames_carry_position_type_and_envelope(url: str) -> None:
         frame = await within(frames.__anext__())
         assert frame.endswith("\n\n") and frame.count("\n") == 4
         fields = parse(frame)
-        [stored] = await bus.history("user.login")
-        assert fields["id"] == stored.position and fields["event"] == "user.login"
+        [stored] = await bus.history("user.*")
+        assert fields["id"] == stored.cursor and fields["event"] == "user.login"
         assert fields["data"] == stored.to_dict() and fields["data"]["id"] == event_id
         assert frame == sse_frame(stored)
         await frames.aclose()
@@ -67,3 +67,20 @@ async def test_the_stream_ends_when_the_bus_closes(url: str) -> None:
     await within(frames.__anext__())
     await bus.close()
     assert [frame async for frame in frames] == []
+
+
+async def test_unnamed_frames_fire_onmessage(url: str) -> None:
+    async with await tidings.connect(url) as bus:
+        frames = sse_stream(bus, "user.*", named=False)
+        await within(frames.__anext__())
+        await bus.emit("user.login", 1)
+        frame = await within(frames.__anext__())
+        assert set(parse(frame)) == {"id", "data"}
+        await frames.aclose()
+
+
+def test_the_headers_and_heartbeat_come_from_the_core() -> None:
+    from tidings.sse import SSE_HEADERS, SSE_HEARTBEAT
+
+    assert SSE_HEADERS["Content-Type"].startswith("text/event-stream")
+    assert "Connection" not in SSE_HEADERS and SSE_HEARTBEAT == 15.0

@@ -17,11 +17,17 @@ VECTORS = ROOT / "tests" / "vectors"
 TYPES = json.loads((VECTORS / "types.json").read_text())
 PATTERNS = json.loads((VECTORS / "patterns.json").read_text())
 ENVELOPES = json.loads((VECTORS / "envelopes.json").read_text())
+CURSORS = json.loads((VECTORS / "cursors.json").read_text())
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 
 def test_every_vector_file_has_a_checker() -> None:
-    assert sorted(path.name for path in VECTORS.glob("*.json")) == ["envelopes.json", "patterns.json", "types.json"]
+    assert sorted(path.name for path in VECTORS.glob("*.json")) == [
+        "cursors.json",
+        "envelopes.json",
+        "patterns.json",
+        "types.json",
+    ]
 
 
 @pytest.mark.parametrize("event_type", TYPES["valid"])
@@ -128,3 +134,34 @@ def test_envelopes(vector: dict) -> None:
         assert outcome is not None, "passes now: remove its core_disagrees mark"
     else:
         assert outcome is None, outcome
+
+
+@pytest.mark.parametrize("case", CURSORS["format"], ids=lambda c: f"{c['pattern']}~{c['type']}")
+async def test_cursors_are_formed_as_documented(case: dict) -> None:
+    async with await tidings.connect(fresh_memory_url()) as bus:
+        async with bus.events(case["pattern"], from_="start") as subscription:
+            await bus.emit(case["type"], 1)
+            [delivered] = await take(subscription, 1)
+        [read] = await bus.history(case["pattern"])
+        for event in (delivered, read):
+            assert event.position is not None
+            assert event.cursor == case["cursor"].replace(case["position"], event.position, 1)
+
+
+@pytest.mark.parametrize("case", CURSORS["invalid"], ids=lambda c: c["why"])
+async def test_bad_cursors_are_refused(case: dict) -> None:
+    async with await tidings.connect(fresh_memory_url()) as bus:
+        with pytest.raises(tidings.TidingsError) as raised:
+            bus.events(case["pattern"], from_=case["cursor"])
+        assert raised.value.name == CURSORS["error"]
+
+
+async def test_cursors_resume_exactly() -> None:
+    resume = CURSORS["resume"]
+    async with await tidings.connect(fresh_memory_url()) as bus:
+        ids = await bus.emit_many([tuple(pair) for pair in resume["emit"]])
+        async with bus.events(resume["pattern"], from_="start") as subscription:
+            delivered = await take(subscription, len(ids))
+        for n, event in enumerate(delivered):
+            async with bus.events(resume["pattern"], from_=event.cursor) as resumed:
+                assert [e.id for e in await take(resumed, len(ids) - n - 1)] == [e.id for e in delivered[n + 1 :]]

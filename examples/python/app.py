@@ -3,6 +3,7 @@
     POST /emit/{type}        JSON body = the event's data; answers {"id": ...}
     GET  /events?pattern=*   text/event-stream of the events the pattern selects; a browser
                              that reconnects sends Last-Event-ID and resumes where it left off
+                             (a page's first connect can pass ?last_event_id= instead)
     GET  /history?pattern=*&limit=20   the newest events as CloudEvents JSON
 
 Run: `uvicorn app:app --port 8000` in examples/python (with `tidings`, `starlette` and
@@ -46,7 +47,8 @@ async def emit(request: Request) -> Response:
 async def events(request: Request) -> Response:
     pattern = request.query_params.get("pattern", "*")
     try:
-        frames = sse_stream(request.app.state.bus, pattern, last_event_id=request.headers.get("last-event-id"))
+        # Resumes from the Last-Event-ID header, or from ?last_event_id= on a first connect.
+        frames = sse_stream(request.app.state.bus, pattern, request=request)
     except (tidings.InvalidPatternError, tidings.ConfigError) as error:
         return JSONResponse({"error": str(error), "code": error.name}, status_code=400)
     return StreamingResponse(frames, media_type="text/event-stream", headers=SSE_HEADERS)

@@ -1,6 +1,8 @@
 """Callback delivery for `Bus.subscribe` (on the event loop) and `SyncBus.subscribe` (on a
 thread): take events from a subscription in order and call the callback with each. A callback
-that raises is counted by the core and logged; the next event is still delivered."""
+that raises is counted by the core and logged; the next event is still delivered. A
+`TrimmedError` (events owed were trimmed away) is logged as a warning, and delivery goes on from
+the oldest event kept (the core counts it in `subscriptions_trimmed`)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import logging
 import threading
 from typing import Any, Callable, Union
 
-from ._tidings import Event, Subscription, SyncSubscription
+from ._tidings import Event, Subscription, SyncSubscription, TrimmedError
 
 logger = logging.getLogger("tidings")
 
@@ -24,9 +26,17 @@ def _report(subscription: Union[Subscription, SyncSubscription], event: Event, e
     )
 
 
+def _trimmed(subscription: Union[Subscription, SyncSubscription], error: TrimmedError) -> None:
+    logger.warning("tidings: the callback subscribed to %r missed events: %s", subscription.pattern, error)
+
+
 async def _deliver(subscription: Subscription, callback: Callable[[Event], Any]) -> None:
     while True:
-        batch = await subscription.next_batch()
+        try:
+            batch = await subscription.next_batch()
+        except TrimmedError as error:
+            _trimmed(subscription, error)
+            continue
         if batch is None:
             return
         for event in batch:
@@ -66,7 +76,11 @@ def deliver_on_thread(subscription: SyncSubscription, callback: Callable[[Event]
 
     def run() -> None:
         while True:
-            batch = subscription.next_batch()
+            try:
+                batch = subscription.next_batch()
+            except TrimmedError as error:
+                _trimmed(subscription, error)
+                continue
             if batch is None:
                 return
             for event in batch:

@@ -42,13 +42,18 @@ class ConfigError(TidingsError, ValueError):
 class InternalError(TidingsError):
     """A bug in tidings."""
 
+class TrimmedError(TidingsError):
+    """Events a subscription was owed were trimmed from their streams before it read them.
+    Raised by the subscription in their place; iterating again goes on from the oldest event
+    kept."""
+
 # ---- values ---------------------------------------------------------------------------------
 
 JSON = Any
 """Anything `json.dumps` accepts, minus NaN and infinities."""
 
 Start = Union[str, datetime.datetime, int, None]
-"""Where a subscription starts: None or "live", "start", a position string, a datetime, or ms."""
+"""Where a subscription starts: None or "live", "start", a position or cursor string, a datetime, or ms."""
 
 HistoryBound = Union[str, datetime.datetime, int, None]
 """A history bound: a position string, a datetime, or milliseconds since the epoch."""
@@ -77,7 +82,11 @@ class Event:
     def version(self) -> str: ...
     @property
     def position(self) -> Optional[str]:
-        """Where the event sits in its stream ("<ms>-<seq>"): pass it as `from_` to resume."""
+        """Where the event sits in its stream ("<ms>-<seq>")."""
+    @property
+    def cursor(self) -> Optional[str]:
+        """The resume token for the pattern it was delivered under: pass it as `from_` to
+        resume after exactly this event. Equal to `position` for an exact pattern."""
     def to_dict(self) -> Dict[str, JSON]:
         """The CloudEvents envelope with its position, as a dict."""
     def to_json(self) -> str:
@@ -250,7 +259,13 @@ def _connect_option_names() -> List[str]: ...
 def validate_type(type: str) -> None: ...
 def validate_pattern(pattern: str) -> None: ...
 def pattern_matches(pattern: str, type: str) -> bool: ...
-def sse_frame(event: Event) -> str: ...
+def sse_frame(event: Event, named: bool = True) -> str: ...
+def sse_trimmed_frame(message: str, named: bool = True) -> str: ...
 def sse_prelude() -> str: ...
 def sse_heartbeat() -> str: ...
+def _sse_resume_token(header: Optional[str] = None, query: Optional[str] = None) -> Optional[str]: ...
+
+SSE_HEADERS: Dict[str, str]
+SSE_HEARTBEAT: float
+SSE_TRIMMED_EVENT: str
 def _decode_envelope(json: str, position: Optional[str] = None) -> Event: ...

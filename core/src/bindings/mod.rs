@@ -14,8 +14,8 @@ pub use crate::connect_options::{
 pub use emit_queue::{EmitQueue, Settle};
 pub use runtime::start_background_runtime;
 pub use sse::{
-    sse_frame, sse_heartbeat, sse_prelude, sse_start, sse_trimmed_frame, SSE_HEADERS,
-    SSE_HEARTBEAT_MS, SSE_RETRY_MS, SSE_TRIMMED_EVENT,
+    sse_frame, sse_heartbeat, sse_prelude, sse_resume_token, sse_start, sse_trimmed_frame,
+    SSE_HEADERS, SSE_HEARTBEAT_MS, SSE_RETRY_MS, SSE_TRIMMED_EVENT,
 };
 
 /// Counts a subscriber callback that raised while handling an event of `event_type` (the

@@ -78,12 +78,18 @@ pub fn sse_heartbeat() -> &'static str {
 /// wins when both are there; an empty value counts as absent. `None` means the helper's own
 /// default. A token that is not a position or a cursor is a `Config` error: answer 400.
 pub fn sse_start(header: Option<&str>, query: Option<&str>) -> Result<Option<Start>> {
-    let token = [header, query]
+    sse_resume_token(header, query)
+        .map(Start::parse)
+        .transpose()
+}
+
+/// The token [`sse_start`] resumes from, as text (for bindings that pass `from` as a string).
+pub fn sse_resume_token<'a>(header: Option<&'a str>, query: Option<&'a str>) -> Option<&'a str> {
+    [header, query]
         .into_iter()
         .flatten()
         .map(str::trim)
-        .find(|token| !token.is_empty());
-    token.map(Start::parse).transpose()
+        .find(|token| !token.is_empty())
 }
 
 #[cfg(test)]
