@@ -109,7 +109,7 @@ pub async fn subscriber(args: &[String], raw: bool) -> BenchResult<()> {
         Box::pin(stream::unfold(
             (bus, subscription),
             async |(bus, mut subscription)| {
-                let event = subscription.next_event().await?;
+                let event = subscription.next_event().await?.ok()?;
                 Some((event.data["sent_ns"].as_u64(), (bus, subscription)))
             },
         ))

@@ -2,7 +2,7 @@
 //! people would use instead, all on one private redis-server, printed as one Markdown table.
 //! docs/performance.md has the method and the targets the figures are read against.
 //!
-//!   tidings-bench [--section emit|latency|all] [--quick] [--runs N] [--csv FILE]
+//!   tidings-bench [--section emit|latency|history|all] [--quick] [--runs N] [--csv FILE]
 //!
 //! Each section (sections.rs) runs R rounds (5; `--quick`: 1, with small counts): a round runs
 //! the section's Rust rows, each with the server's CPU use around it, then each built binding's
@@ -11,6 +11,7 @@
 
 mod bindings;
 mod core;
+mod history;
 mod latency;
 mod redis_benchmark;
 mod sections;
@@ -55,7 +56,7 @@ fn parse(args: &[String]) -> BenchResult<Options> {
                     .filter(|s| s.name == *name || name == "all")
                     .collect();
                 if options.sections.is_empty() {
-                    return Err(format!("no section {name}: emit, latency or all").into());
+                    return Err(format!("no section {name}: emit, latency, history or all").into());
                 }
             }
             other => return Err(format!("unknown argument {other}: see bench/src/main.rs").into()),

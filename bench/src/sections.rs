@@ -6,7 +6,7 @@
 use crate::core::{self, Emitter, Flavor, BUS, CORE, LOW_LATENCY, RAW, RAW_REDIS};
 use crate::server::Server;
 use crate::table::{rate, Kind, Row, Sample};
-use crate::{latency, redis_benchmark, table, BenchResult};
+use crate::{history, latency, redis_benchmark, table, BenchResult};
 use std::time::Duration;
 
 pub struct Section {
@@ -18,9 +18,10 @@ pub struct Section {
     pub finish: fn(&mut Vec<Row>),
 }
 
-pub const SECTIONS: [Section; 2] = [
+pub const SECTIONS: [Section; 3] = [
     section("emit", [10, 2], emit, emit_ceiling),
     section("latency", [10, 1], latency, |_| {}),
+    section("history", [5, 1], history, |_| {}),
 ];
 
 const fn section(
@@ -219,6 +220,33 @@ fn latency(cx: &Context, quick: bool) -> Vec<Measurement<'_>> {
             };
             rows.push(([contender, what, f.name].map(str::to_owned), Box::new(run)));
         }
+    }
+    rows
+}
+
+/// The history rows: a dashboard's first page over 10, 100 and 1,000 types, tidings and by hand.
+fn history(cx: &Context, quick: bool) -> Vec<Measurement<'_>> {
+    let (type_counts, calls): (&[usize], usize) = match quick {
+        true => (&[10, 100], 5),
+        false => (&[10, 100, 1_000], 20),
+    };
+    let f = &cx.flavors[0];
+    let url = cx.server.url.as_str();
+    let mut rows: Vec<Measurement> = Vec::new();
+    for &types in type_counts {
+        let what = format!(
+            "history('*', limit 100), {} types × 100 events, per call",
+            table::thousands(types as f64)
+        );
+        let by_hand = "redis-rs by hand (XREVRANGE COUNT 100 per type, pipelined, sorted)";
+        rows.push((
+            [CORE, what.as_str(), f.name].map(str::to_owned),
+            Box::new(move || history::core(f, url, types, calls)),
+        ));
+        rows.push((
+            [by_hand, what.as_str(), f.name].map(str::to_owned),
+            Box::new(move || history::by_hand(f, url, types, calls)),
+        ));
     }
     rows
 }

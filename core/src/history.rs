@@ -1,13 +1,15 @@
 //! History queries: the events a pattern selects between two bounds, merged across every type
 //! the pattern selects and ordered by position.
 
+use crate::backend::RangeRequest;
 use crate::cursor::CursorForm;
 use crate::envelope::{DeliveredUnder, Event};
 use crate::error::{Error, Result};
 use crate::grammar::Pattern;
-use crate::merge::merge_whole;
+use crate::merge::Merge;
 use crate::position::{Bound, Position};
 use crate::shared::Shared;
+use std::collections::HashMap;
 use std::str::FromStr;
 
 /// Which end of the range a history query reads from.
@@ -98,8 +100,10 @@ impl HistoryQuery {
     }
 }
 
-/// The events `pattern` selects within the query's bounds: each stream read up to the limit
-/// from the query's end, merged, and cut to the limit.
+/// The events `pattern` selects within the query's bounds, merged. Each stream is read a page at
+/// a time, all pages of a round in one round trip: the first round reads `limit / types` from
+/// each, later rounds read further only the streams the merge is waiting for (pages doubling),
+/// so the cost follows what is returned rather than the number of types.
 pub(crate) async fn read(
     shared: &Shared,
     pattern: &Pattern,
@@ -107,25 +111,69 @@ pub(crate) async fn read(
 ) -> Result<Vec<Event>> {
     let newest_first = query.order == Order::NewestFirst;
     let (first, last) = query.position_range();
-    let mut streams = Vec::new();
-    for event_type in shared.matching_types(pattern).await? {
-        let entries = shared
-            .backend
-            .range(&event_type, first, last, query.limit, newest_first)
-            .await?;
-        streams.push((event_type, entries));
-    }
+    let types = shared.matching_types(pattern).await?;
     let mut events = Vec::new();
-    let under = DeliveredUnder(Some(CursorForm::of(pattern)));
-    for (_, item) in merge_whole(streams, newest_first) {
-        match item.event {
-            Ok(mut event) if events.len() < query.limit => {
-                event.delivered_under = under;
-                events.push(event)
-            }
-            Ok(_) => break,
-            Err(_) => shared.metrics.invalid_entry(),
-        }
+    if query.limit == 0 || types.is_empty() {
+        return Ok(events);
     }
-    Ok(events)
+    // One more than an even share, so that a lane the page takes its share of does not have
+    // to be read again before the merge can go past it.
+    let page = (query.limit.div_ceil(types.len()) + 1).min(query.limit);
+    let mut lanes: HashMap<String, RangeRequest> = types
+        .iter()
+        .map(|t| {
+            let request = RangeRequest {
+                event_type: t.clone(),
+                first,
+                last,
+                count: page,
+            };
+            (t.clone(), request)
+        })
+        .collect();
+    let under = DeliveredUnder(Some(CursorForm::of(pattern)));
+    let mut merge = Merge::new(newest_first);
+    let mut wanted = types;
+    loop {
+        let requests: Vec<RangeRequest> = wanted
+            .iter()
+            .map(|t| {
+                let lane = &lanes[t];
+                RangeRequest {
+                    event_type: t.clone(),
+                    ..*lane
+                }
+            })
+            .collect();
+        let pages = shared.backend.ranges(&requests, newest_first).await?;
+        for (request, entries) in requests.into_iter().zip(pages) {
+            let full = entries.len() == request.count;
+            let lane = lanes.get_mut(&request.event_type).expect("a lane per type");
+            if let Some(end) = entries.last() {
+                if newest_first {
+                    lane.last = end.position.predecessor();
+                } else {
+                    lane.first = end.position.successor();
+                }
+            }
+            lane.count = (lane.count * 2).min(query.limit);
+            merge.add(request.event_type, entries, full);
+        }
+        while let Some((_, item)) = merge.next() {
+            match item.event {
+                Ok(mut event) => {
+                    event.delivered_under = under;
+                    events.push(event);
+                    if events.len() == query.limit {
+                        return Ok(events);
+                    }
+                }
+                Err(_) => shared.metrics.invalid_entry(),
+            }
+        }
+        if merge.is_done() {
+            return Ok(events);
+        }
+        wanted = merge.waiting().cloned().collect();
+    }
 }

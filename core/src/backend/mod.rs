@@ -41,6 +41,14 @@ pub(crate) enum Backend {
     Redis(Box<redis::RedisBackend>),
 }
 
+/// One page of one stream: up to `count` entries between `first` and `last` inclusive.
+pub(crate) struct RangeRequest {
+    pub event_type: String,
+    pub first: Position,
+    pub last: Position,
+    pub count: usize,
+}
+
 /// What a stream has lost: enough to tell whether entries after a position were removed
 /// (`XINFO STREAM` on Redis; a missing stream has lost nothing).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -227,6 +235,26 @@ impl Backend {
         match self {
             Backend::Memory(memory) => Ok(memory.stream_losses(types)),
             Backend::Redis(redis) => redis.stream_losses(types).await,
+        }
+    }
+
+    /// Several [`range`](Backend::range)s, one page per request, in one round trip on Redis.
+    pub(crate) async fn ranges(
+        &self,
+        requests: &[RangeRequest],
+        newest_first: bool,
+    ) -> Result<Vec<Vec<RawEntry>>> {
+        match self {
+            Backend::Memory(memory) => Ok(requests
+                .iter()
+                .map(|r| {
+                    if r.first > r.last || r.count == 0 {
+                        return Vec::new();
+                    }
+                    memory.range(&r.event_type, r.first, r.last, r.count, newest_first)
+                })
+                .collect()),
+            Backend::Redis(redis) => redis.ranges(requests, newest_first).await,
         }
     }
 
