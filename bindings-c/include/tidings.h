@@ -107,6 +107,12 @@ enum tidings_result
    */
   TIDINGS_RESULT_INTERNAL = 9,
   /**
+   * Events a subscription was owed were trimmed from their streams before it read them:
+   * `tidings_subscription_next` returns it in their place, and the next call goes on from
+   * the oldest event kept.
+   */
+  TIDINGS_RESULT_TRIMMED = 10,
+  /**
    * A required pointer argument was NULL.
    */
   TIDINGS_RESULT_NULL_ARGUMENT = 1000,
@@ -558,6 +564,16 @@ tidings_result tidings_event_position(const struct tidings_event *event,
                                       const char **out);
 
 /**
+ * The resume token for the pattern a subscription or `tidings_history` delivered the event
+ * under: pass it as `from` to resume after exactly this event (the plain position for an exact
+ * pattern); `*out` is set to NULL for an event read on its own (`tidings_event_from_json`).
+ *
+ * Ownership: `*out` is borrowed from `event` and valid until the event is freed.
+ */
+tidings_result tidings_event_cursor(const struct tidings_event *event,
+                                    const char **out);
+
+/**
  * The whole event as one line of CloudEvents JSON, with its `position` member when it has one:
  * the form SSE frames and the other bindings hand out.
  *
@@ -810,6 +826,8 @@ tidings_result tidings_subscribe_with(const struct tidings_bus *bus,
 /**
  * Waits up to `timeout_ms` milliseconds (0: do not wait) for the next event of a subscription
  * made without a callback. `TIDINGS_RESULT_TIMEOUT` when none came in time (poll again);
+ * `TIDINGS_RESULT_TRIMMED` in the place of events that were trimmed away before the
+ * subscription read them (the next call goes on from the oldest event kept);
  * `TIDINGS_RESULT_CLOSED` once the bus is freed; `TIDINGS_RESULT_CONFIG` for a subscription
  * that has a callback. May be called from any thread, one call at a time per subscription.
  *

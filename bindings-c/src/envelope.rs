@@ -21,6 +21,7 @@ pub struct tidings_event {
     metadata: OnceLock<Option<CString>>,
     version: OnceLock<CString>,
     position: OnceLock<Option<CString>>,
+    cursor: OnceLock<Option<CString>>,
     json: OnceLock<CString>,
 }
 
@@ -44,6 +45,7 @@ impl tidings_event {
             metadata: OnceLock::new(),
             version: OnceLock::new(),
             position: OnceLock::new(),
+            cursor: OnceLock::new(),
             json: OnceLock::new(),
         }
     }
@@ -189,6 +191,24 @@ pub extern "C" fn tidings_event_position(
         optional_ptr(
             e.position
                 .get_or_init(|| e.event.position.map(|p| c_text(&p.to_string()))),
+        )
+    })
+}
+
+/// The resume token for the pattern a subscription or `tidings_history` delivered the event
+/// under: pass it as `from` to resume after exactly this event (the plain position for an exact
+/// pattern); `*out` is set to NULL for an event read on its own (`tidings_event_from_json`).
+///
+/// Ownership: `*out` is borrowed from `event` and valid until the event is freed.
+#[no_mangle]
+pub extern "C" fn tidings_event_cursor(
+    event: *const tidings_event,
+    out: *mut *const c_char,
+) -> tidings_result {
+    text_field(event, out, |e| {
+        optional_ptr(
+            e.cursor
+                .get_or_init(|| e.event.cursor().map(|c| c_text(&c.to_string()))),
         )
     })
 }

@@ -36,6 +36,10 @@ pub enum tidings_result {
     Config = 8,
     /// A bug in tidings (a panic caught at the boundary, or a thread that could not start).
     Internal = 9,
+    /// Events a subscription was owed were trimmed from their streams before it read them:
+    /// `tidings_subscription_next` returns it in their place, and the next call goes on from
+    /// the oldest event kept.
+    Trimmed = 10,
     /// A required pointer argument was NULL.
     NullArgument = 1000,
     /// The caller's buffer is too small; the needed size was written to `*needed`.
@@ -56,6 +60,7 @@ impl tidings_result {
             ErrorKind::Closed => tidings_result::Closed,
             ErrorKind::Backend => tidings_result::Backend,
             ErrorKind::Config => tidings_result::Config,
+            ErrorKind::Trimmed => tidings_result::Trimmed,
             _ => tidings_result::Internal,
         }
     }

@@ -179,7 +179,7 @@ pub extern "C" fn tidings_subscribe_with(
     boundary(|| {
         let bus = required(bus, "bus")?;
         let pattern = text(pattern, "pattern", ErrorKind::InvalidPattern)?;
-        let options = optional(options).map_or_else(SubscribeOptions::new, |o| o.options);
+        let options = optional(options).map_or_else(SubscribeOptions::new, |o| o.options.clone());
         let output = out(subscription, "subscription")?;
         let engine = bus.engine.clone();
         let live = engine.block_on(bus.bus.subscribe_with(pattern, options))?;
@@ -224,6 +224,14 @@ fn deliver(
             }
         });
         let Some(batch) = batch else { break };
+        let batch = match batch {
+            Ok(batch) => batch,
+            Err(trimmed) => {
+                // A callback has no place for it: say so, and go on (the metrics count it).
+                eprintln!("tidings: a callback subscription missed events: {trimmed}");
+                continue;
+            }
+        };
         for event in batch {
             if is_stopped(&stopped) {
                 break;
@@ -256,6 +264,8 @@ fn handle_one(bus: &Bus, event: Event, step: &mut impl FnMut(&tidings_event)) {
 
 /// Waits up to `timeout_ms` milliseconds (0: do not wait) for the next event of a subscription
 /// made without a callback. `TIDINGS_RESULT_TIMEOUT` when none came in time (poll again);
+/// `TIDINGS_RESULT_TRIMMED` in the place of events that were trimmed away before the
+/// subscription read them (the next call goes on from the oldest event kept);
 /// `TIDINGS_RESULT_CLOSED` once the bus is freed; `TIDINGS_RESULT_CONFIG` for a subscription
 /// that has a callback. May be called from any thread, one call at a time per subscription.
 ///
@@ -282,10 +292,11 @@ pub extern "C" fn tidings_subscription_next(
             .engine
             .block_on(async { tokio::time::timeout(wait, live.next_event()).await });
         match next {
-            Ok(Some(next)) => {
+            Ok(Some(Ok(next))) => {
                 *output = tidings_event::into_raw(next);
                 Ok(())
             }
+            Ok(Some(Err(trimmed))) => Err(trimmed.into()),
             Ok(None) => Err(Failure::new(
                 tidings_result::Closed,
                 "the subscription ended: its bus was freed",

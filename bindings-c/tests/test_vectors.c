@@ -1,6 +1,7 @@
 /* The shared wire-format vectors (tests/vectors/, described in its README) through the C API:
  * types through tidings_emit, patterns through tidings_subscribe and tidings_history, and
- * envelopes through tidings_event_from_json. A C string cannot hold a NUL byte, so a vector
+ * envelopes through tidings_event_from_json, cursors through tidings_event_cursor and
+ * tidings_subscribe_with (and the resume they promise). A C string cannot hold a NUL byte, so a vector
  * whose text holds one cannot be passed through this API and is skipped (and said so). */
 #include <jansson.h>
 #include <stdio.h>
@@ -325,7 +326,191 @@ static void envelopes_through_the_decoder(test_context *t) {
   CHECK(t, failures == 0);
 }
 
+/* ---- cursors ---- */
+
+/* A subscription (polled) of `pattern` from `from`; the result of making it. */
+static tidings_result subscribe_from(tidings_bus *bus, const char *pattern, const char *from,
+                                     tidings_subscription **sub) {
+  tidings_subscribe_options *options = NULL;
+  tidings_result r = tidings_subscribe_options_new(&options);
+  if (r == TIDINGS_RESULT_OK) r = tidings_subscribe_options_set_from(options, from);
+  if (r == TIDINGS_RESULT_OK) r = tidings_subscribe_with(bus, pattern, options, NULL, NULL, sub);
+  tidings_subscribe_options_free(options);
+  return r;
+}
+
+/* `text` with the first `from` replaced by `to`, into `out`. */
+static void replace_once(const char *text, const char *from, const char *to, char *out,
+                         size_t size) {
+  const char *at = strstr(text, from);
+  if (at == NULL) {
+    snprintf(out, size, "%s", text);
+    return;
+  }
+  snprintf(out, size, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
+}
+
+static void cursors_as_documented(test_context *t) {
+  json_t *vectors = load(t, "cursors.json");
+  const char *error;
+  size_t i, failures = 0, needed;
+  json_t *item;
+  char id[TIDINGS_EVENT_ID_SIZE];
+  if (vectors == NULL) return;
+  error = json_string_value(json_object_get(vectors, "error"));
+  json_array_foreach(json_object_get(vectors, "format"), i, item) {
+    const char *pattern = json_string_value(json_object_get(item, "pattern"));
+    const char *type = json_string_value(json_object_get(item, "type"));
+    const char *position = json_string_value(json_object_get(item, "position"));
+    const char *cursor = json_string_value(json_object_get(item, "cursor"));
+    tidings_bus *bus = NULL;
+    tidings_subscription *sub = NULL;
+    tidings_event *event = NULL;
+    tidings_event_list *list = NULL;
+    char expected[600];
+    CHECK_OK(t, connect_test_bus(t, &bus));
+    CHECK_OK(t, subscribe_from(bus, pattern, "live", &sub));
+    CHECK_OK(t, tidings_emit(bus, type, "1", id, sizeof id, &needed));
+    CHECK_OK(t, tidings_subscription_next(sub, LIVENESS_MS, &event));
+    CHECK_OK(t, tidings_history(bus, pattern, 1, 0, 0, &list));
+    expected[0] = '\0';
+    if (event != NULL) {
+      replace_once(cursor, position, field(event, tidings_event_position), expected,
+                   sizeof expected);
+      if (strcmp(field(event, tidings_event_cursor), expected) != 0) {
+        failures++;
+        fprintf(stderr, "[c]   cursor of %s under %s: %s, expected %s\n", type, pattern,
+                field(event, tidings_event_cursor), expected);
+      }
+    }
+    {
+      size_t len = 0;
+      const tidings_event *read = NULL;
+      if (list != NULL) CHECK_OK(t, tidings_event_list_len(list, &len));
+      CHECK(t, len == 1);
+      if (len == 1 && event != NULL) {
+        /* The newest the pattern selects (on a shared server, maybe another vector's). */
+        CHECK_OK(t, tidings_event_list_get(list, 0, &read));
+        replace_once(cursor, position, field(read, tidings_event_position), expected,
+                     sizeof expected);
+        if (strcmp(field(read, tidings_event_type), type) == 0)
+          CHECK_STR(t, field(read, tidings_event_cursor), expected);
+      }
+    }
+    tidings_event_free(event);
+    tidings_event_list_free(list);
+    tidings_subscription_free(sub);
+    tidings_bus_free(bus);
+  }
+  {
+    tidings_bus *bus = NULL;
+    CHECK_OK(t, connect_test_bus(t, &bus));
+    json_array_foreach(json_object_get(vectors, "invalid"), i, item) {
+      const char *pattern = json_string_value(json_object_get(item, "pattern"));
+      const char *cursor = json_string_value(json_object_get(item, "cursor"));
+      tidings_subscription *sub = NULL;
+      tidings_result got = subscribe_from(bus, pattern, cursor, &sub);
+      if (strcmp(tidings_result_name(got), error) != 0) {
+        failures++;
+        fprintf(stderr, "[c]   cursor %.40s (%s): %s, expected %s\n", cursor,
+                json_string_value(json_object_get(item, "why")), tidings_result_name(got), error);
+      }
+      tidings_subscription_free(sub);
+    }
+    tidings_bus_free(bus);
+  }
+  json_decref(vectors);
+  CHECK(t, failures == 0);
+}
+
+/* a0, b0, a1, b1 in one batch until the four share one millisecond; then, resuming "tie.*"
+ * from each delivered event's cursor yields exactly the events after it. */
+static void a_resume_from_each_cursor_yields_exactly_the_rest(test_context *t) {
+  const char *types[] = {"tie.a", "tie.b", "tie.a", "tie.b"};
+  const char *jsons[] = {"0", "1", "2", "3"};
+  tidings_bus *bus = NULL;
+  tidings_subscription *all = NULL;
+  tidings_event *events[4] = {NULL};
+  char ids[4 * TIDINGS_EVENT_ID_SIZE], ms[4][32];
+  size_t needed;
+  int attempt, n, same = 0;
+  CHECK_OK(t, connect_test_bus(t, &bus));
+  for (attempt = 0; attempt < 50 && !same; attempt++) {
+    CHECK_OK(t, subscribe_from(bus, "tie.*", "live", &all));
+    CHECK_OK(t, tidings_emit_many(bus, 4, types, jsons, ids, sizeof ids, &needed));
+    for (n = 0; n < 4; n++) {
+      tidings_event_free(events[n]);
+      events[n] = NULL;
+      CHECK_OK(t, tidings_subscription_next(all, LIVENESS_MS, &events[n]));
+      if (events[n] == NULL) break;
+      snprintf(ms[n], sizeof ms[n], "%s", field(events[n], tidings_event_position));
+      *strchr(ms[n], '-') = '\0';
+    }
+    tidings_subscription_free(all);
+    all = NULL;
+    same = n == 4 && !strcmp(ms[0], ms[1]) && !strcmp(ms[1], ms[2]) && !strcmp(ms[2], ms[3]);
+  }
+  CHECK(t, same);
+  for (n = 0; same && n < 4; n++) {
+    tidings_subscription *resumed = NULL;
+    const char *cursor = field(events[n], tidings_event_cursor);
+    CHECK(t, strstr(cursor, ":tie.") != NULL);
+    CHECK_OK(t, subscribe_from(bus, "tie.*", cursor, &resumed));
+    for (int k = n + 1; k < 4 && resumed != NULL; k++) {
+      tidings_event *got = NULL;
+      CHECK_OK(t, tidings_subscription_next(resumed, LIVENESS_MS, &got));
+      if (got != NULL) CHECK_STR(t, field(got, tidings_event_id), field(events[k], tidings_event_id));
+      tidings_event_free(got);
+    }
+    tidings_subscription_free(resumed);
+  }
+  for (n = 0; n < 4; n++) tidings_event_free(events[n]);
+  tidings_bus_free(bus);
+}
+
+/* A resume from a cursor whose events were trimmed away returns TIDINGS_RESULT_TRIMMED in
+ * their place, then goes on from the oldest event kept. */
+static void a_resume_past_trimmed_events_says_so(test_context *t) {
+  tidings_connect_options *options = NULL;
+  tidings_bus *bus = NULL;
+  tidings_subscription *sub = NULL;
+  tidings_event_list *list = NULL;
+  const tidings_event *first = NULL;
+  tidings_event *next = NULL;
+  char id[TIDINGS_EVENT_ID_SIZE], cursor[600];
+  size_t needed;
+  CHECK_OK(t, tidings_connect_options_new(&options));
+  CHECK_OK(t, tidings_connect_options_set_namespace(options, t->ns));
+  CHECK_OK(t, tidings_connect_options_set_max_stream_len(options, 3));
+  CHECK_OK(t, tidings_connect(t->url, options, &bus));
+  tidings_connect_options_free(options);
+  if (bus == NULL) return;
+  CHECK_OK(t, tidings_emit(bus, "trim.a", "0", id, sizeof id, &needed));
+  CHECK_OK(t, tidings_history(bus, "trim.*", 1, 0, 0, &list));
+  CHECK_OK(t, tidings_event_list_get(list, 0, &first));
+  snprintf(cursor, sizeof cursor, "%s", first ? field(first, tidings_event_cursor) : "");
+  tidings_event_list_free(list);
+  for (int n = 1; n < 10; n++) {
+    char json[8];
+    snprintf(json, sizeof json, "%d", n);
+    CHECK_OK(t, tidings_emit(bus, "trim.a", json, id, sizeof id, &needed));
+  }
+  CHECK_OK(t, subscribe_from(bus, "trim.*", cursor, &sub));
+  CHECK_RESULT(t, tidings_subscription_next(sub, LIVENESS_MS, &next), TIDINGS_RESULT_TRIMMED);
+  CHECK(t, strstr(tidings_last_error_message(), "trim.a") != NULL);
+  CHECK_OK(t, tidings_subscription_next(sub, LIVENESS_MS, &next));
+  if (next != NULL) CHECK_STR(t, field(next, tidings_event_data), "7");
+  tidings_event_free(next);
+  tidings_subscription_free(sub);
+  tidings_bus_free(bus);
+}
+
 const test_case vector_tests[] = {
+    {"vectors: cursors as documented", cursors_as_documented, BACKEND_BOTH},
+    {"cursors: a resume from each cursor yields exactly the rest",
+     a_resume_from_each_cursor_yields_exactly_the_rest, BACKEND_BOTH},
+    {"cursors: a resume past trimmed events says so", a_resume_past_trimmed_events_says_so,
+     BACKEND_MEMORY},
     {"vectors: types through emit", types_through_emit, BACKEND_BOTH},
     {"vectors: patterns through subscribe and history", patterns_through_subscribe_and_history,
      BACKEND_BOTH},

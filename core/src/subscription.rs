@@ -290,15 +290,43 @@ impl Skip {
                     }
                     return;
                 }
-                *found = true;
-                let (position, event_type) = (*position, event_type.clone());
-                out.extend(held.drain(..).filter(|e| {
-                    !e.as_ref().is_ok_and(|e| {
-                        e.event_type == event_type && e.position.is_some_and(|p| p <= position)
-                    })
-                }));
+                self.give_up(out);
                 out.push(event);
             }
+        }
+    }
+
+    /// The replay has read everything before `until_ms`: if the cursor's millisecond is among
+    /// that and its event did not come by, it never will; hand over what was held.
+    fn replayed_until(&mut self, until_ms: u64, out: &mut Vec<Result<Event>>) {
+        if let Skip::Event {
+            position,
+            found: false,
+            ..
+        } = self
+        {
+            if position.ms < until_ms {
+                self.give_up(out);
+            }
+        }
+    }
+
+    /// The cursor's event is gone: deliver its millisecond after all, except that type's
+    /// events up to it.
+    fn give_up(&mut self, out: &mut Vec<Result<Event>>) {
+        if let Skip::Event {
+            position,
+            event_type,
+            found,
+            held,
+        } = self
+        {
+            *found = true;
+            out.extend(held.drain(..).filter(|e| {
+                !e.as_ref().is_ok_and(|e| {
+                    e.event_type == *event_type && e.position.is_some_and(|p| p <= *position)
+                })
+            }));
         }
     }
 }
@@ -367,7 +395,15 @@ impl Driver {
                             return Some(batch);
                         }
                     }
-                    Ok(None) => self.replay = None,
+                    Ok(None) => {
+                        self.replay = None;
+                        let mut rest = Vec::new();
+                        self.skip.replayed_until(self.inbox_from_ms, &mut rest);
+                        let batch = self.deliver(rest.into_iter(), false);
+                        if !batch.is_empty() {
+                            return Some(batch);
+                        }
+                    }
                     Err(Stopped) => return None,
                 }
                 continue;

@@ -7,7 +7,9 @@ mod support;
 use futures_util::StreamExt;
 use serde_json::json;
 use support::{next, take, Harness, PATIENCE};
-use tidings::{Bus, EmitRequest, ErrorKind, Event, HistoryQuery, Start, SubscribeOptions};
+use tidings::{
+    Bus, Cursor, EmitRequest, ErrorKind, Event, HistoryQuery, Pattern, Start, SubscribeOptions,
+};
 
 on_both_backends!(
     a_resume_from_each_cursor_yields_exactly_the_rest,
@@ -15,6 +17,7 @@ on_both_backends!(
     an_exact_pattern_keeps_the_plain_position,
     a_resume_past_trimmed_events_says_so,
     bad_tokens_are_refused_at_once,
+    a_gone_cursor_event_does_not_hold_back_its_millisecond,
 );
 
 /// Emits a0, b0, a1, b1 in one batch until all four land in one millisecond (a batch nearly
@@ -203,4 +206,42 @@ fn fnv(text: &str) -> u32 {
         hash = hash.wrapping_mul(16777619);
     }
     hash
+}
+
+/// The cursor's event was trimmed and the events kept share its millisecond; the stream is
+/// quiet afterwards. They are delivered (after the trim signal), not held for a later one.
+async fn a_gone_cursor_event_does_not_hold_back_its_millisecond(harness: Harness) {
+    let bus = harness.builder().max_stream_len(3).build().await.unwrap();
+    for _ in 0..50 {
+        let requests = (0..300).map(|n| EmitRequest::new("quiet.a", json!(n)));
+        bus.emit_many(requests.collect()).await.unwrap();
+        let kept = bus
+            .history(
+                "quiet.*",
+                HistoryQuery::new().order(tidings::Order::OldestFirst),
+            )
+            .await
+            .unwrap();
+        let oldest = kept[0].position.unwrap();
+        if oldest.seq == 0 {
+            continue; // the batch began a millisecond: nothing trimmed shares it
+        }
+        let gone = tidings::Position::new(oldest.ms, oldest.seq - 1);
+        let cursor = Cursor::new(&Pattern::new("quiet.*").unwrap(), "quiet.a", gone);
+        let from = SubscribeOptions::new().from(Start::from(cursor));
+        let mut resumed = bus.subscribe_with("quiet.*", from).await.unwrap();
+        let first = tokio::time::timeout(PATIENCE, resumed.next())
+            .await
+            .unwrap();
+        assert_eq!(first.unwrap().unwrap_err().kind(), ErrorKind::Trimmed);
+        let same_ms: Vec<String> = kept
+            .iter()
+            .filter(|e| e.position.unwrap().ms == oldest.ms)
+            .map(|e| e.id.clone())
+            .collect();
+        let got = take(&mut resumed, same_ms.len()).await;
+        assert_eq!(got.into_iter().map(|e| e.id).collect::<Vec<_>>(), same_ms);
+        return;
+    }
+    panic!("no batch left kept events in a millisecond it had trimmed from");
 }
