@@ -16,13 +16,18 @@ export type ErrorCode =
   | 'TIDINGS_BACKEND'
   | 'TIDINGS_CONFIG'
   | 'TIDINGS_INTERNAL'
+  | 'TIDINGS_TRIMMED'
 
-/** The error every tidings call throws or rejects with: an `Error` with a stable `code`. */
+/**
+ * The error every tidings call throws or rejects with: an `Error` with a stable `code`.
+ * `TIDINGS_TRIMMED` is the one that ends nothing: events a subscription was owed were trimmed
+ * from their streams, and delivery goes on with the oldest event kept.
+ */
 export interface TidingsError extends Error {
   code: ErrorCode
 }
 
-/** The error codes, in the core's code order (1 to 9). */
+/** The error codes, in the core's code order (1 to 10). */
 export declare const errorCodes: readonly ErrorCode[]
 
 /** The version of tidings, such as `0.1.0` (the same as `package.json`'s). */
@@ -46,8 +51,15 @@ export interface Event<Data = JsonValue> {
   metadata?: { [key: string]: JsonValue }
   /** The version of the event's schema (`'1'` unless the emitter said). */
   version: string
-  /** Where the event sits in its stream (`'1723890600125-0'`): the cursor to resume from. */
+  /** Where the event sits in its stream (`'1723890600125-0'`). */
   position: string
+  /**
+   * The exact resume token for the pattern the event was delivered under: pass it as `from`
+   * (or send it back as an SSE `Last-Event-ID`) to resume after exactly this event. The
+   * position for an exact pattern, `'<ms>-<seq>:<type>:<check>'` for a pattern with `*`;
+   * `null` for an event no subscription or history delivered (`emitEvent`'s).
+   */
+  cursor: string | null
 }
 
 /** How failed emits are retried: exponential backoff with jitter, within a time budget. */
@@ -117,8 +129,9 @@ export interface EmitRequest extends EmitOptions {
 
 /**
  * Where a subscription starts: `'live'` (the default: only what is emitted after it is
- * established), `'start'` (everything the streams hold), a position (`event.position`: resume
- * after it), or a time (`Date` or ms since the epoch: what was appended from then on).
+ * established), `'start'` (everything the streams hold), a cursor (`event.cursor`, from a
+ * subscription of the same pattern: resume after exactly that event) or a position, or a time
+ * (`Date` or ms since the epoch: what was appended from then on).
  */
 export type From = 'live' | 'start' | string | Date | number
 
@@ -134,7 +147,9 @@ export interface EventsOptions {
 export interface SubscribeOptions extends EventsOptions {
   /**
    * Called when the listener throws or its promise rejects (`event` set; the error is also
-   * counted in `metrics()`) or when the subscription fails (`event` undefined). Default:
+   * counted in `metrics()`), when events the subscription was owed were trimmed away (a
+   * `TIDINGS_TRIMMED` error, `event` undefined; delivery goes on with the oldest event kept),
+   * or when the subscription fails and stops (any other code, `event` undefined). Default:
    * `console.error`.
    */
   onError?: (error: unknown, event: Event | undefined, pattern: string) => void
@@ -154,9 +169,15 @@ export interface HistoryOptions {
 
 /** Options of `sseResponse`. */
 export interface SseOptions {
-  /** Milliseconds of quiet after which a heartbeat comment is sent (default 15000). */
+  /** Milliseconds of quiet after which a heartbeat comment is sent (default 15000, the core's). */
   heartbeatMs?: number
-  /** Where a client without `Last-Event-ID` starts (default `'live'`). */
+  /**
+   * `true` (the default): each frame's SSE `event:` is the event type
+   * (`source.addEventListener(type, …)`); `false`: frames carry no `event:` line, so
+   * `source.onmessage` gets them all (a trim then comes as data with `type: 'tidings:trimmed'`).
+   */
+  named?: boolean
+  /** Where a client without `Last-Event-ID` or `?last_event_id=` starts (default `'live'`). */
   from?: From
   /** Extra response headers. */
   headers?: Record<string, string>
@@ -202,7 +223,12 @@ export interface Metrics {
   subscriptions_trimmed: number
 }
 
-/** The events of a subscription as an async iterable; leaving a `for await` loop unsubscribes. */
+/**
+ * The events of a subscription as an async iterable; leaving a `for await` loop unsubscribes.
+ * `next()` rejects with a `TIDINGS_TRIMMED` error where events owed were trimmed away: that
+ * ends a `for await` loop but not the stream, and iterating again goes on with the oldest event
+ * kept. Any other error ends the stream.
+ */
 export declare class EventStream<Data = JsonValue> implements AsyncIterableIterator<Event<Data>> {
   private constructor()
   /** Resolves once the subscription is established; rejects if it could not be. */
@@ -237,8 +263,12 @@ export declare class Bus {
   events<Data = JsonValue>(pattern: string, options?: EventsOptions): EventStream<Data>
   /** The events `pattern` selects within the bounds, merged across types. */
   history<Data = JsonValue>(pattern: string, options?: HistoryOptions): Promise<Event<Data>[]>
-  /** A `text/event-stream` Response of the events `pattern` selects (honours `Last-Event-ID`). */
-  sseResponse(request: Request, pattern: string, options?: SseOptions): Response
+  /**
+   * Resolves, once subscribed, to a `text/event-stream` Response of the events `pattern`
+   * selects, resuming from `Last-Event-ID` or `?last_event_id=` (the header wins); a token
+   * that cannot resume this pattern gets a 400 response.
+   */
+  sseResponse(request: Request, pattern: string, options?: SseOptions): Promise<Response>
   /** Counters and latency histograms per event type. */
   metrics(): Metrics
   /** The same figures in the Prometheus text format. */

@@ -37,19 +37,28 @@ function takeOnError(options) {
   return [rest, onError]
 }
 
+/** True for the error that says events a subscription was owed were trimmed away. */
+const isTrimmed = (error) => error?.code === 'TIDINGS_TRIMMED'
+
 function defaultOnError(error, event, pattern) {
-  const where = event ? `while handling ${event.type} ${event.id}` : 'and stopped'
-  console.error(`tidings: the subscription to ${JSON.stringify(pattern)} failed ${where}:`, error)
+  const where = event
+    ? `failed while handling ${event.type} ${event.id}`
+    : isTrimmed(error)
+      ? 'lost events trimmed from their streams and goes on with the oldest kept'
+      : 'failed and stopped'
+  console.error(`tidings: the subscription to ${JSON.stringify(pattern)} ${where}:`, error)
 }
 
 /**
- * A batch from the native side (a JSON array of event envelopes, or `null` at the end) as the
- * event objects every other method returns: `time` a `Date`, `subject` and `metadata`
- * `undefined` when the emitter gave none, and no CloudEvents bookkeeping members.
+ * A batch from the native side (`[envelopes, cursors]` as JSON text, or `null` at the end) as
+ * the event objects every other method returns: `time` a `Date`, `subject` and `metadata`
+ * `undefined` when the emitter gave none, `cursor` the resume token, and no CloudEvents
+ * bookkeeping members.
  */
 function decodeBatch(text) {
   if (text === null || text === undefined) return null
-  return JSON.parse(text).map((event) => ({
+  const [envelopes, cursors] = JSON.parse(text)
+  return envelopes.map((event, index) => ({
     id: event.id,
     type: event.type,
     time: new Date(event.time),
@@ -59,16 +68,26 @@ function decodeBatch(text) {
     metadata: event.metadata,
     version: event.version,
     position: event.position,
+    cursor: cursors[index] ?? null,
   }))
 }
 
-/** Feeds a subscription's batches to `listener`, one event at a time, until it ends. */
+/**
+ * Feeds a subscription's batches to `listener`, one event at a time, until it ends. A trim
+ * (`TIDINGS_TRIMMED`) is reported and delivery goes on with the oldest event kept; any other
+ * failure is reported and ends it.
+ */
 async function deliver(subscription, listener, isActive, report) {
   for (;;) {
     let batch
     try {
       batch = decodeBatch(await subscription.nextBatch())
     } catch (error) {
+      if (isTrimmed(error)) {
+        if (!isActive()) return
+        report(error)
+        continue
+      }
       if (error?.code !== 'TIDINGS_CLOSED') report(error)
       return
     }
@@ -85,27 +104,30 @@ async function deliver(subscription, listener, isActive, report) {
   }
 }
 
-/** The events of a subscription as an async iterator; see `Bus.events`. */
-async function* iterate(subscription) {
-  try {
-    for (;;) {
-      const batch = decodeBatch(await subscription.nextBatch())
-      if (batch === null) return
-      yield* batch
-    }
-  } finally {
-    subscription.close()
-  }
-}
+const DONE = Object.freeze({ value: undefined, done: true })
 
-/** What `bus.events(pattern)` returns: an async iterable of events that unsubscribes when left. */
+/**
+ * What `bus.events(pattern)` returns: an async iterable of events that unsubscribes when left.
+ *
+ * Written by hand rather than as an async generator, because a generator that throws is over:
+ * here a `TIDINGS_TRIMMED` rejection of `next()` (events owed were trimmed away) leaves the
+ * stream open, and iterating again (or calling `next()`) goes on with the oldest event kept. A
+ * `for await` loop ends at that rejection without calling `return()`, so the subscription stays
+ * for the next loop. Any other failure ends the stream and unsubscribes.
+ */
 class EventStream {
   #subscription
-  #events
+  /** The batch being handed out, and where in it. */
+  #batch = []
+  #index = 0
+  #ended = false
+  /** The last `next()`: each waits for the one before, as an async generator's do. */
+  #previous = Promise.resolve()
+  /** How many `next()` calls are waiting their turn. */
+  #waiting = 0
 
   constructor(subscription) {
     this.#subscription = subscription
-    this.#events = iterate(subscription)
     /** Resolves once the subscription is established: events emitted after it are delivered. */
     this.ready = quiet(subscription.ready())
   }
@@ -116,17 +138,55 @@ class EventStream {
   }
 
   next() {
-    return this.#events.next()
+    // The common case, an event of the batch at hand and no call before it, skips the queue.
+    if (this.#waiting === 0 && this.#index < this.#batch.length) return Promise.resolve(this.#handOut())
+    this.#waiting++
+    const next = this.#previous.then(() => this.#take()).finally(() => this.#waiting--)
+    this.#previous = next.catch(ignore)
+    return next
+  }
+
+  #handOut() {
+    const value = this.#batch[this.#index]
+    this.#batch[this.#index++] = undefined
+    return { value, done: false }
+  }
+
+  async #take() {
+    while (this.#index >= this.#batch.length) {
+      if (this.#ended) return DONE
+      let batch
+      try {
+        batch = decodeBatch(await this.#subscription.nextBatch())
+      } catch (error) {
+        if (!isTrimmed(error)) this.#end()
+        throw error
+      }
+      if (batch === null) {
+        this.#end()
+        return DONE
+      }
+      this.#batch = batch
+      this.#index = 0
+    }
+    return this.#handOut()
+  }
+
+  #end() {
+    this.#ended = true
+    this.#batch = []
+    this.#index = 0
+    this.#subscription.close()
   }
 
   return(value) {
-    this.#subscription.close()
-    return this.#events.return(value)
+    this.#end()
+    return Promise.resolve({ value, done: true })
   }
 
   throw(error) {
-    this.#subscription.close()
-    return this.#events.throw(error)
+    this.#end()
+    return Promise.reject(error)
   }
 
   /** Unsubscribes; a pending `next()` then finishes the iteration. */
@@ -179,7 +239,9 @@ class Bus {
    * Calls `listener` with every event `pattern` selects, live from now (or `options.from`),
    * a batch at a time and in order; a listener that returns a promise is awaited before the
    * next event. A listener that throws is counted (`metrics().types[type].handler_errors`)
-   * and reported to `options.onError` (default: `console.error`); delivery goes on.
+   * and reported to `options.onError` (default: `console.error`); delivery goes on. Events
+   * owed that were trimmed away are reported there too, as a `TIDINGS_TRIMMED` error with no
+   * event, and delivery goes on with the oldest event kept.
    * Returns `unsubscribe()`, whose `ready` promise resolves once the subscription is established.
    */
   subscribe(pattern, listener, options) {
@@ -221,9 +283,10 @@ class Bus {
   }
 
   /**
-   * A `Response` streaming the events `pattern` selects as Server-Sent Events, for a route
-   * handler. It resumes from the request's `Last-Event-ID`, sends heartbeats, and unsubscribes
-   * when the request is aborted.
+   * Resolves to a `Response` streaming the events `pattern` selects as Server-Sent Events, for
+   * a route handler, once the subscription is established. It resumes from the request's
+   * `Last-Event-ID` header or `last_event_id` query parameter (a bad token: a 400 response),
+   * sends heartbeats, and unsubscribes when the request is aborted.
    */
   sseResponse(request, pattern, options) {
     return sseResponse(this.#native, request, pattern, options)

@@ -40,15 +40,18 @@ export declare class NativeBus {
 /** A subscription: `ready()`, `nextBatch()`, `close()` (and `nextSseChunk()`, see `sse.rs`). */
 export declare class NativeSubscription {
   /**
-   * The next chunk of the event stream: the frames of the next batch, a heartbeat when
-   * nothing arrived for `heartbeatMs`, or `null` once the subscription or the bus is closed.
+   * The next chunk of the event stream: the frames of the next batch (named by type, or
+   * unnamed for `EventSource.onmessage`), the core's trimmed frame where events owed were
+   * trimmed away, a heartbeat when nothing arrived for `heartbeatMs`, or `null` once the
+   * subscription or the bus is closed.
    */
-  nextSseChunk(heartbeatMs: unknown): Promise<Buffer | undefined | null>
+  nextSseChunk(heartbeatMs: unknown, named: unknown): Promise<Buffer | undefined | null>
   /** Resolves once the subscription is established (at once if it was closed first). */
   ready(): Promise<undefined>
   /**
-   * The next batch of events as one JSON array text (`decodeBatch` in `index.js` reads it),
-   * or `null` once the subscription or the bus is closed.
+   * The next batch as one JSON text, `[envelopes, cursors]` (`decodeBatch` in `index.js`
+   * reads it), or `null` once the subscription or the bus is closed. Rejects with a
+   * `TIDINGS_TRIMMED` error where events owed were trimmed away; the next call goes on.
    */
   nextBatch(): Promise<string | undefined | null>
   /** Unsubscribes; a pending `nextBatch()` resolves to `null`. */
@@ -72,8 +75,29 @@ export declare function connectOptionNames(): Array<string>
 /** The names of the error codes, in the core's code order. */
 export declare function errorCodes(): Array<string>
 
+/**
+ * Throws a `TIDINGS_CONFIG` error for a bad `heartbeatMs` or `named`, before anything is
+ * subscribed.
+ */
+export declare function sseCheckOptions(heartbeatMs: unknown, named: unknown): void
+
+/** The response headers of an event stream, as `[name, value]` pairs. */
+export declare function sseHeaders(): Array<Array<string>>
+
+/** How many milliseconds of quiet bring a heartbeat, unless the helper is told otherwise. */
+export declare function sseHeartbeatMs(): number
+
 /** The opening of an event stream. */
 export declare function ssePrelude(): string
+
+/**
+ * Where a stream resumes for these values of the `Last-Event-ID` header and the
+ * `last_event_id` query parameter (`null` or `undefined` when the request has none), as the
+ * token to pass as `from`; `null` when neither gives one. The core decides: the header wins,
+ * an empty value counts as absent, and a token that is no position or cursor is a
+ * `TIDINGS_CONFIG` error (the client's mistake: answer 400).
+ */
+export declare function sseStart(header?: unknown | undefined | null, query?: unknown | undefined | null): string | null
 
 /** The version of tidings (the core's, which every package carries). */
 export declare function version(): string

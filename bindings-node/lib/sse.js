@@ -1,58 +1,71 @@
 'use strict'
-// `bus.sseResponse(request, pattern, options)`: a web `Response` whose body is a Server-Sent
-// Events stream of the events `pattern` selects. The core frames every byte (prelude, events,
-// heartbeats); this file only moves the chunks into a `ReadableStream`, resumes from the
-// browser's `Last-Event-ID`, and unsubscribes when the request is aborted or the body cancelled.
+// `bus.sseResponse(request, pattern, options)`: resolves to a web `Response` whose body is a
+// Server-Sent Events stream of the events `pattern` selects. The core decides every byte and
+// rule (headers, heartbeat default, prelude, frames, the trimmed frame, and which of
+// `Last-Event-ID` and `?last_event_id=` a reconnecting browser resumes from); this file reads
+// them off the request, moves the chunks into a `ReadableStream`, and unsubscribes when the
+// request is aborted or the body cancelled.
 
 const native = require('./native.js')
 
-const DEFAULT_HEARTBEAT_MS = 15_000
+const HEADERS = Object.freeze(Object.fromEntries(native.sseHeaders()))
+const DEFAULT_HEARTBEAT_MS = native.sseHeartbeatMs()
 
-const HEADERS = {
-  'Content-Type': 'text/event-stream; charset=utf-8',
-  'Cache-Control': 'no-cache, no-transform',
-  Connection: 'keep-alive',
-  'X-Accel-Buffering': 'no',
+/** The `last_event_id` query parameter of `request.url`, or null. */
+function queryToken(request) {
+  const url = request?.url
+  if (typeof url !== 'string') return null
+  try {
+    return new URL(url, 'http://localhost').searchParams.get('last_event_id')
+  } catch {
+    return null
+  }
 }
 
-function sseResponse(nativeBus, request, pattern, options = {}) {
-  const { heartbeatMs = DEFAULT_HEARTBEAT_MS, from, headers } = options ?? {}
-  const lastEventId = request?.headers?.get?.('last-event-id') ?? null
-  const start = lastEventId ?? from
-  let subscription
+/** A resume token the client sent that no subscription of `pattern` can take. */
+function badRequest(error) {
+  return new Response(`${error.message}\n`, { status: 400, headers: { 'Content-Type': 'text/plain; charset=utf-8' } })
+}
+
+async function sseResponse(nativeBus, request, pattern, options = {}) {
+  const { heartbeatMs = DEFAULT_HEARTBEAT_MS, named = true, from, headers } = options ?? {}
+  native.sseCheckOptions(heartbeatMs, named)
+  let token
   try {
-    subscription = nativeBus.subscribe(pattern, start === undefined ? undefined : { from: start })
+    token = native.sseStart(request?.headers?.get?.('last-event-id') ?? null, queryToken(request))
   } catch (error) {
-    // A Last-Event-ID this server never sent is the client's mistake, not the handler's.
-    if (lastEventId !== null && error?.code === 'TIDINGS_CONFIG') {
-      return new Response(`${error.message}\n`, { status: 400, headers: { 'Content-Type': 'text/plain' } })
-    }
+    if (error?.code === 'TIDINGS_CONFIG') return badRequest(error)
     throw error
   }
+  const start = token ?? from
+  const subscription = nativeBus.subscribe(pattern, start === undefined ? undefined : { from: start })
   const signal = request?.signal
   const unsubscribe = () => subscription.close()
   const stopListening = () => signal?.removeEventListener?.('abort', unsubscribe)
+  if (signal?.aborted) unsubscribe()
+  else signal?.addEventListener?.('abort', unsubscribe, { once: true })
+  // The response waits for the subscription: a token the core refuses only once it knows the
+  // streams (another pattern's cursor, a position ahead of the backend's clock) is still a 400,
+  // and a client that has the prelude receives every event emitted from then on.
+  try {
+    await subscription.ready()
+  } catch (error) {
+    stopListening()
+    unsubscribe()
+    if (token !== null && error?.code === 'TIDINGS_CONFIG') return badRequest(error)
+    throw error
+  }
   const body = new ReadableStream({
-    // The prelude goes out once the subscription is established: a client that has read it
-    // receives every event emitted from then on.
-    async start(controller) {
-      if (signal?.aborted) unsubscribe()
-      else signal?.addEventListener?.('abort', unsubscribe, { once: true })
-      try {
-        await subscription.ready()
-      } catch (error) {
-        stopListening()
-        controller.error(error)
-        return
-      }
+    start(controller) {
       controller.enqueue(Buffer.from(native.ssePrelude()))
     },
     async pull(controller) {
       let chunk
       try {
-        chunk = await subscription.nextSseChunk(heartbeatMs)
+        chunk = await subscription.nextSseChunk(heartbeatMs, named)
       } catch (error) {
         stopListening()
+        unsubscribe()
         controller.error(error)
         return
       }
@@ -71,4 +84,4 @@ function sseResponse(nativeBus, request, pattern, options = {}) {
   return new Response(body, { status: 200, headers: { ...HEADERS, ...headers } })
 }
 
-module.exports = { sseResponse, DEFAULT_HEARTBEAT_MS }
+module.exports = { sseResponse }

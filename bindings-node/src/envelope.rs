@@ -1,7 +1,9 @@
 //! Events handed to JavaScript: plain objects `{ id, type, time, source, subject, data,
-//! metadata, version, position }` with `time` a `Date`, `data` and `metadata` as `JSON.parse`
-//! makes them, and `subject`/`metadata` `undefined` when the emitter gave none. Also
-//! `_decodeEnvelope`, the core's envelope reader, for the shared test vectors.
+//! metadata, version, position, cursor }` with `time` a `Date`, `data` and `metadata` as
+//! `JSON.parse` makes them, `subject`/`metadata` `undefined` when the emitter gave none, and
+//! `cursor` the core's resume token for the pattern the event came under (`null` for an event
+//! no subscription or history delivered). Also `_decodeEnvelope`, the core's envelope reader,
+//! for the shared test vectors.
 
 use crate::error;
 use crate::json;
@@ -12,6 +14,7 @@ use tidings::{Event, Position};
 /// `event` as a JavaScript object.
 pub(crate) fn to_js<'env>(env: &'env Env, event: Event) -> napi::Result<Object<'env>> {
     let mut object = Object::new(env)?;
+    let cursor = event.cursor().map(|cursor| cursor.to_string());
     let time = env.create_date(event.time_millis() as f64)?;
     object.set("id", event.id)?;
     object.set("type", event.event_type)?;
@@ -28,6 +31,7 @@ pub(crate) fn to_js<'env>(env: &'env Env, event: Event) -> napi::Result<Object<'
     }
     object.set("version", event.version)?;
     object.set("position", event.position.map(|p| p.to_string()))?;
+    object.set("cursor", cursor)?;
     Ok(object)
 }
 

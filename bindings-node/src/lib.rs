@@ -5,7 +5,7 @@
 //! # Layout (each file mirrors the core module of the same name)
 //! - `bus`: `NativeBus` and `connect`: emit, emitMany, subscribe, history, close, metrics.
 //! - `subscription`: `NativeSubscription`: established in the background, read a batch at a time.
-//! - `sse`: event-stream chunks from a subscription, framed by the core.
+//! - `sse`: the core's SSE headers, heartbeat, resume token and frames for `lib/sse.js`.
 //! - `envelope`: events as JavaScript objects; `_decodeEnvelope` for the shared vectors.
 //! - `options`: JavaScript arguments and option objects to the core's types.
 //! - `json`: JavaScript values to and from JSON, with JavaScript's own `JSON`. `text`: a

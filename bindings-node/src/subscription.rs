@@ -1,8 +1,10 @@
 //! The native side of a subscription. It is established in the background so that
 //! `bus.subscribe(pattern, listener)` can return at once, as an event emitter's `on` does; `ready()` resolves once
 //! it is. Events come out a batch at a time (the core's `Subscription::next_batch`), one
-//! promise per batch. Closing it, or the JavaScript object being collected, drops the core
-//! subscription, which unsubscribes.
+//! promise per batch, with each event's cursor beside it. A `Trimmed` error from the core (events
+//! this subscription was owed were trimmed away) rejects that one promise and the next one goes
+//! on with the oldest event kept. Closing it, or the JavaScript object being collected, drops the
+//! core subscription, which unsubscribes.
 
 use crate::runtime;
 use napi::bindgen_prelude::{Env, Null, PromiseRaw};
@@ -17,6 +19,8 @@ use tokio_util::sync::CancellationToken;
 pub(crate) enum Next {
     /// The next events, in delivery order.
     Events(Vec<Event>),
+    /// Events owed were trimmed away (a `Trimmed` error); delivery goes on after it.
+    Trimmed(Error),
     /// Nothing arrived within the time asked for.
     Quiet,
     /// The subscription was closed, or the bus was.
@@ -52,10 +56,12 @@ impl Shared {
             let Some(subscription) = subscription.as_mut() else {
                 return Ok(Next::Ended);
             };
-            Ok(match subscription.next_batch().await {
-                Some(events) => Next::Events(events),
-                None => Next::Ended,
-            })
+            match subscription.next_batch().await {
+                Some(Ok(events)) => Ok(Next::Events(events)),
+                Some(Err(err)) if err.kind() == ErrorKind::Trimmed => Ok(Next::Trimmed(err)),
+                Some(Err(err)) => Err(err),
+                None => Ok(Next::Ended),
+            }
         };
         let read = async {
             match quiet_after {
@@ -137,6 +143,24 @@ impl NativeSubscription {
     }
 }
 
+/// `[envelopes, cursors]`: the core's JSON array of the events' envelopes (positions included)
+/// and, in the same order, each event's cursor (`null` where it has none).
+fn batch_json(events: &[Event]) -> String {
+    let cursors: Vec<Option<String>> = events
+        .iter()
+        .map(|event| event.cursor().map(|cursor| cursor.to_string()))
+        .collect();
+    let cursors = tidings::serde_json::to_string(&cursors).expect("strings serialize");
+    let envelopes = Event::json_array_with_positions(events);
+    let mut json = String::with_capacity(envelopes.len() + cursors.len() + 3);
+    json.push('[');
+    json.push_str(&envelopes);
+    json.push(',');
+    json.push_str(&cursors);
+    json.push(']');
+    json
+}
+
 impl Drop for NativeSubscription {
     fn drop(&mut self) {
         self.shared.close();
@@ -158,20 +182,26 @@ impl NativeSubscription {
         runtime::promise(env, Ok(work), runtime::value)
     }
 
-    /// The next batch of events as one JSON array text (`decodeBatch` in `index.js` reads it),
-    /// or `null` once the subscription or the bus is closed.
+    /// The next batch as one JSON text, `[envelopes, cursors]` (`decodeBatch` in `index.js`
+    /// reads it), or `null` once the subscription or the bus is closed. Rejects with a
+    /// `TIDINGS_TRIMMED` error where events owed were trimmed away; the next call goes on.
     #[napi(catch_unwind)]
     pub fn next_batch<'env>(
         &self,
         env: &'env Env,
     ) -> napi::Result<PromiseRaw<'env, Option<String>>> {
-        runtime::promise(env, Ok(self.next(None)), |env, next| match next {
-            // One JSON array per batch, which `decodeBatch` in index.js parses once into the
-            // objects `envelope::to_js` makes (a dozen Node-API calls per event otherwise).
-            Next::Events(events) => {
-                runtime::value(env, tidings::Event::json_array_with_positions(&events))
+        let next = self.next(None);
+        let work = async move {
+            match next.await? {
+                Next::Trimmed(err) => Err(err),
+                next => Ok(next),
             }
-            Next::Quiet | Next::Ended => runtime::value(env, Null),
+        };
+        runtime::promise(env, Ok(work), |env, next| match next {
+            // One JSON text per batch, which `decodeBatch` in index.js parses once into the
+            // objects `envelope::to_js` makes (a dozen Node-API calls per event otherwise).
+            Next::Events(events) => runtime::value(env, batch_json(&events)),
+            Next::Trimmed(_) | Next::Quiet | Next::Ended => runtime::value(env, Null),
         })
     }
 

@@ -77,11 +77,14 @@ for (const backend of setup.list) {
       await bus.close()
     })
 
-    test('emitEvent resolves to the event with its position', async () => {
+    test('emitEvent resolves to the event with its position, and no cursor', async () => {
       const bus = await open()
       const emitted = await bus.emitEvent('user.logout', { userId: 7 }, { subject: 's' })
       const [stored] = await bus.history('user.logout')
-      assert.deepEqual(emitted, stored)
+      // No pattern delivered it, so it has no cursor; history's, under an exact pattern, is its position.
+      assert.equal(emitted.cursor, null)
+      assert.equal(stored.cursor, stored.position)
+      assert.deepEqual(emitted, { ...stored, cursor: null })
       await bus.close()
     })
 

@@ -180,6 +180,7 @@ describe('errors', () => {
       'TIDINGS_BACKEND',
       'TIDINGS_CONFIG',
       'TIDINGS_INTERNAL',
+      'TIDINGS_TRIMMED',
     ])
     assert.ok(Object.isFrozen(errorCodes))
   })

@@ -46,7 +46,7 @@ describe('process lifetime', () => {
         const unsubscribe = bus.subscribe('user.*', () => {})
         const stream = bus.events('*', { from: 'start' })
         const reading = (async () => { for await (const e of stream) {} })()
-        const response = bus.sseResponse(new Request('http://x/'), '*')
+        const response = await bus.sseResponse(new Request('http://x/'), '*')
         const body = response.body.getReader()
         await Promise.all([unsubscribe.ready, stream.ready, body.read()])
         await bus.emit('user.login', { userId: 1 })

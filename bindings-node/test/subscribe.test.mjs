@@ -88,8 +88,11 @@ for (const backend of setup.list) {
       const sizes = []
       let received = 0
       while (received < 2000) {
-        const batch = JSON.parse(await within(subscription.nextBatch(), 'a batch'))
+        // One JSON text per batch: the envelopes and, beside them, their cursors.
+        const [batch, cursors] = JSON.parse(await within(subscription.nextBatch(), 'a batch'))
         assert.ok(Array.isArray(batch))
+        assert.equal(cursors.length, batch.length)
+        assert.ok(batch.every((event, n) => cursors[n].startsWith(`${event.position}:batch.x:`)))
         sizes.push(batch.length)
         received += batch.length
       }

@@ -2,6 +2,7 @@
 // backends every behaviour test runs on, and waiting helpers with a liveness timeout (a hang
 // becomes a failure; nothing here sleeps in place of waiting for an event).
 
+import assert from 'node:assert/strict'
 import { spawn, execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -148,4 +149,83 @@ export async function take(iterable, count) {
     `${count} events from the iterator (have ${taken.length})`,
   )
   return taken
+}
+
+/**
+ * A bus (from `open()`) on which one `emitMany(requests)` landed in a single millisecond, the
+ * case where only a cursor resumes exactly; a batch that straddled two is retried on a fresh
+ * bus. Resolves to `{ bus, ids }`.
+ */
+export async function emitInOneMillisecond(open, requests, attempts = 50) {
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const bus = await open()
+    const ids = await bus.emitMany(requests)
+    const stored = await bus.history('*', { limit: requests.length + 1 })
+    const millis = new Set(stored.map((event) => event.position.split('-')[0]))
+    if (stored.length === requests.length && millis.size === 1) return { bus, ids }
+    await bus.close()
+  }
+  throw new Error(`no batch of ${requests.length} landed in one millisecond in ${attempts} tries`)
+}
+
+/** The next `count` events of an async iterator, without leaving it. */
+export async function nextEvents(stream, count) {
+  const got = []
+  while (got.length < count) {
+    const { value, done } = await within(stream.next(), `event ${got.length + 1} of ${count}`)
+    assert.equal(done, false, `the stream ended after ${got.length} of ${count} events`)
+    got.push(value)
+  }
+  return got
+}
+
+/**
+ * Resumes `pattern` from the cursor of each of `delivered` (the events a subscription from the
+ * start delivered, in order) and checks it yields exactly the rest: the events after it, then
+ * nothing but an event of `markerType` emitted afterwards. Each marker joins what later resumes
+ * owe.
+ */
+export async function assertResumesExactly(bus, pattern, delivered, markerType) {
+  const markers = []
+  for (let n = 0; n < delivered.length; n++) {
+    const stream = bus.events(pattern, { from: delivered[n].cursor })
+    const owed = [...delivered.slice(n + 1), ...markers].map((event) => event.id)
+    const resumed = await nextEvents(stream, owed.length)
+    assert.deepEqual(resumed.map((event) => event.id), owed, `resumed from event ${n} (${delivered[n].cursor})`)
+    const marker = await bus.emitEvent(markerType, n)
+    const [next] = await nextEvents(stream, 1)
+    assert.equal(next.id, marker.id, `after the rest, resumed from event ${n}, comes the marker`)
+    markers.push(marker)
+    stream.close()
+  }
+}
+
+/**
+ * How to lose events to trimming on each backend: memory:// trims to exactly `maxStreamLen`;
+ * Redis trims approximately (`MAXLEN ~`), a whole node of 100 entries at a time.
+ */
+const TRIMMING = {
+  memory: { maxStreamLen: 3, emitted: 12 },
+  redis: { maxStreamLen: 10, emitted: 400 },
+}
+
+/**
+ * A bus that kept only the newest of `trim.x`'s events: resolves to the bus, the cursor (under
+ * `trim.*`) of the first event emitted, which was trimmed, and the events kept, oldest first.
+ */
+export async function trimmedBus(backend, pattern = 'trim.*') {
+  const { maxStreamLen, emitted } = TRIMMING[backend.name]
+  const bus = await backend.open({ maxStreamLen })
+  await bus.emit('trim.x', 0)
+  const [first] = await bus.history(pattern)
+  // The kept events come from a later millisecond than the first: a resume holds the events of
+  // its cursor's millisecond until a later one passes (they might precede the cursor's event).
+  const firstMs = Number(first.position.split('-')[0])
+  let n = 1
+  while (Number((await bus.emitEvent('trim.x', n++)).position.split('-')[0]) <= firstMs);
+  await bus.emitMany(Array.from({ length: emitted }, () => ({ type: 'trim.x', data: n++ })))
+  const kept = await bus.history(pattern, { order: 'oldest_first', limit: n })
+  assert.ok(kept.length < n && kept[0].id !== first.id, 'the first event was trimmed away')
+  assert.ok(Number(kept[0].position.split('-')[0]) > firstMs)
+  return { bus, cursor: first.cursor, kept }
 }

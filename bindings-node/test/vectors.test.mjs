@@ -1,13 +1,14 @@
 // The shared wire-format vectors (tests/vectors/) through the Node API: types via emit, patterns
 // via subscribe and history (and what they select, live and in history, on memory:// and
-// Redis), envelopes via `_decodeEnvelope` (the core's reader). A vector marked
-// `core_disagrees` must fail until the core is fixed, as in core/tests/vectors.rs.
+// Redis), envelopes via `_decodeEnvelope` (the core's reader), cursors via `event.cursor` of
+// delivered and history events and `from`. A vector marked `core_disagrees` must fail until
+// the core is fixed, as in core/tests/vectors.rs.
 
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync, readdirSync } from 'node:fs'
 import { _decodeEnvelope } from 'tidings'
-import { backends, within } from './support.mjs'
+import { assertResumesExactly, backends, nextEvents, within } from './support.mjs'
 
 const dir = new URL('../../tests/vectors/', import.meta.url)
 const load = (name) => JSON.parse(readFileSync(new URL(name, dir), 'utf8'))
@@ -15,7 +16,7 @@ const setup = backends()
 
 test('every vector file has a checker here', () => {
   const files = readdirSync(dir).filter((name) => name.endsWith('.json'))
-  assert.deepEqual(files.sort(), ['envelopes.json', 'patterns.json', 'types.json'])
+  assert.deepEqual(files.sort(), ['cursors.json', 'envelopes.json', 'patterns.json', 'types.json'])
 })
 
 describe('types.json', () => {
@@ -123,5 +124,56 @@ describe('envelopes.json', () => {
   test('bad arguments to _decodeEnvelope throw tidings errors', () => {
     assert.throws(() => _decodeEnvelope(5), { code: 'TIDINGS_INVALID_DATA' })
     assert.throws(() => _decodeEnvelope('{}', 'nope'), { code: 'TIDINGS_CONFIG' })
+  })
+})
+
+describe('cursors.json', () => {
+  const vectors = load('cursors.json')
+  const memory = setup.list[0]
+
+  test('format: a delivered and a history event carry the cursor the vector gives, at its own position', async () => {
+    for (const vector of vectors.format) {
+      const bus = await memory.open()
+      const stream = bus.events(vector.pattern, { from: 'start' })
+      await bus.emit(vector.type, null)
+      const [delivered] = await nextEvents(stream, 1)
+      const [stored] = await bus.history(vector.pattern)
+      stream.close()
+      assert.ok(vector.cursor.startsWith(vector.position), JSON.stringify(vector))
+      const expected = delivered.position + vector.cursor.slice(vector.position.length)
+      assert.equal(delivered.cursor, expected, `delivered: ${JSON.stringify(vector)}`)
+      assert.equal(stored.cursor, expected, `history: ${JSON.stringify(vector)}`)
+      await bus.close()
+    }
+  })
+
+  test('invalid: subscribing from the cursor fails with the error', async () => {
+    const bus = await memory.open()
+    const failures = []
+    for (const { pattern, cursor, why } of vectors.invalid) {
+      const outcome = async (subscribe) => {
+        try {
+          await subscribe().ready
+          return 'subscribed'
+        } catch (error) {
+          return error.code
+        }
+      }
+      const viaEvents = await outcome(() => bus.events(pattern, { from: cursor }))
+      const viaListener = await outcome(() => bus.subscribe(pattern, () => {}, { from: cursor, onError: () => {} }))
+      for (const [how, code] of [['events', viaEvents], ['subscribe', viaListener]]) {
+        if (code !== vectors.error) failures.push(`${why} (${how}): ${code}`)
+      }
+    }
+    assert.deepEqual(failures, [])
+  })
+
+  test('resume: from the cursor of each delivered event comes exactly the rest', async () => {
+    const { pattern, emit } = vectors.resume
+    const bus = await memory.open()
+    const ids = await bus.emitMany(emit.map(([type, data]) => ({ type, data })))
+    const delivered = await nextEvents(bus.events(pattern, { from: 'start' }), ids.length)
+    assert.deepEqual(delivered.map((event) => event.id), ids)
+    await assertResumesExactly(bus, pattern, delivered, `${pattern.replaceAll('*', 'marker')}`)
   })
 })

@@ -1,10 +1,11 @@
 // Server-Sent Events on plain node:http, no framework: GET / serves a page whose EventSource
 // shows every event live, GET /events is the stream (`bus.sseResponse`, which resumes from
-// the browser's Last-Event-ID), POST /emit emits a `demo.clicked` event.
+// the browser's Last-Event-ID or a `?last_event_id=` in the URL), POST /emit emits a
+// `demo.clicked` event.
 //
 //   TIDINGS_URL=redis://127.0.0.1:6379/ node sse-server.mjs    # then open http://localhost:3000
 //
-// `bus.sseResponse` returns a web `Response`, as a Next.js route handler does; the two
+// `bus.sseResponse` resolves to a web `Response`, as a Next.js route handler does; the two
 // adapters below turn node:http's request into a `Request` and stream the `Response` back.
 
 import { createServer } from 'node:http'
@@ -23,7 +24,9 @@ const PAGE = `<!doctype html>
   const source = new EventSource('/events')
   source.onmessage = () => {}
   source.addEventListener('open', () => console.log('connected'))
-  // Each frame's SSE event name is the event type; listen to the types you show.
+  // Each frame's SSE event name is the event type; listen to the types you show (or pass
+  // \`named: false\` to sseResponse and take every frame in \`onmessage\`).
+  source.addEventListener('tidings:trimmed', () => console.warn('events were trimmed away before this page read them'))
   for (const type of ['demo.clicked', 'user.login', 'order.placed']) {
     source.addEventListener(type, (message) => {
       const event = JSON.parse(message.data)
@@ -57,12 +60,15 @@ export async function sendWebResponse(webResponse, response) {
   })
 }
 
-/** The example's server: `/` (the page), `/events` (SSE of `pattern`), `POST /emit`. */
-export function createSseServer(bus, { pattern = '*', heartbeatMs } = {}) {
+/**
+ * The example's server: `/` (the page), `/events` (SSE of `pattern`; `sse` holds
+ * `sseResponse`'s options), `POST /emit`.
+ */
+export function createSseServer(bus, { pattern = '*', ...sse } = {}) {
   return createServer(async (request, response) => {
     const { pathname } = new URL(request.url, 'http://localhost')
     if (pathname === '/events') {
-      return sendWebResponse(bus.sseResponse(toWebRequest(request, response), pattern, { heartbeatMs }), response)
+      return sendWebResponse(await bus.sseResponse(toWebRequest(request, response), pattern, sse), response)
     }
     if (pathname === '/emit' && request.method === 'POST') {
       const id = await bus.emit('demo.clicked', { at: new Date() })

@@ -49,7 +49,8 @@ export async function everything(request: Request): Promise<Response> {
       const userId: number = event.data.userId
       const time: Date = event.time
       const position: string = event.position
-      void [userId, time, position, event.subject?.length, event.metadata?.ip]
+      const cursor: string | null = event.cursor
+      void [userId, time, position, cursor, event.subject?.length, event.metadata?.ip]
     },
     { from: 'start', batchSize: 10, onError: (error, event, pattern) => void [error, event?.id, pattern] },
   )
@@ -63,6 +64,14 @@ export async function everything(request: Request): Promise<Response> {
     void userId
     break
   }
+  const resumed = bus.events('user.*', { from: full.cursor ?? 'start' })
+  try {
+    await resumed.next()
+  } catch (error) {
+    const trimmed: boolean = (error as TidingsError).code === 'TIDINGS_TRIMMED'
+    void trimmed
+  }
+  resumed.close()
   stream.close()
   const query: HistoryOptions = { limit: 5, since: new Date(), until: '1-0', order: 'oldest_first' }
   const events: Event[] = await bus.history('*', query)
@@ -88,8 +97,8 @@ export async function everything(request: Request): Promise<Response> {
   test.clear()
   void [found, all]
   await test.close()
-  const sse: SseOptions = { heartbeatMs: 1000, from: 'start', headers: { 'X-Extra': '1' } }
-  const response: Response = bus.sseResponse(request, 'user.*', sse)
+  const sse: SseOptions = { heartbeatMs: 1000, named: false, from: 'start', headers: { 'X-Extra': '1' } }
+  const response: Response = await bus.sseResponse(request, 'user.*', sse)
   await bus.close()
   return response
 }

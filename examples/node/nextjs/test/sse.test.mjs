@@ -165,7 +165,9 @@ async function openStream(headers = {}) {
 
 /** Asserts that `frame` is the SSE frame of `emitted` (what emitEvent resolved to). */
 function assertFrame(frame, emitted) {
-  assert.equal(frame.id, emitted.position, 'id: is the position')
+  // The id is the event's cursor under PATTERN: its position, its type and the pattern's check.
+  const cursor = new RegExp(`^${emitted.position}:${TYPE.replaceAll('.', '\\.')}:[0-9a-f]{8}$`)
+  assert.match(frame.id, cursor, 'id: is the cursor')
   assert.equal(frame.event, TYPE)
   assert.equal(frame.data.id, emitted.id)
   assert.deepEqual(frame.data.data, emitted.data)
@@ -201,12 +203,13 @@ test('events arrive live with their id:, and Last-Event-ID resumes exactly', asy
   const first = await openStream()
   await first.opened()
   const a = await bus.emitEvent(TYPE, { n: 'A' })
-  assertFrame(await first.event(), a)
+  const aFrame = await first.event()
+  assertFrame(aFrame, a)
   first.close()
 
   const b = await bus.emitEvent(TYPE, { n: 'B' }) // while no client is connected
   const c = await bus.emitEvent(TYPE, { n: 'C' })
-  const second = await openStream({ 'Last-Event-ID': a.position })
+  const second = await openStream({ 'Last-Event-ID': aFrame.id })
   await second.opened()
   assertFrame(await second.event(), b) // not A again
   assertFrame(await second.event(), c)
