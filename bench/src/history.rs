@@ -9,6 +9,9 @@ use std::time::Instant;
 use tidings::serde_json::json;
 use tidings::{Bus, EmitRequest, HistoryQuery};
 
+/// One stream entry as redis-rs reads it: its id and its fields.
+type StreamEntry = (String, Vec<(String, String)>);
+
 const PER_TYPE: usize = 100;
 const LIMIT: usize = 100;
 
@@ -87,8 +90,7 @@ pub fn by_hand(f: &Flavor, url: &str, types: usize, calls: usize) -> BenchResult
                     .arg("COUNT")
                     .arg(LIMIT);
             }
-            let pages: Vec<Vec<(String, Vec<(String, String)>)>> =
-                pipe.query_async(&mut redis).await?;
+            let pages: Vec<Vec<StreamEntry>> = pipe.query_async(&mut redis).await?;
             let mut all: Vec<(String, String)> = pages
                 .into_iter()
                 .flatten()
