@@ -185,6 +185,12 @@ async fn a_least_privilege_acl_user_is_enough() {
         .await
         .unwrap();
     assert_eq!(history[0].id, id);
+    // A resume from a cursor reads what each stream lost (XINFO STREAM).
+    let from =
+        tidings::SubscribeOptions::new().from(tidings::Start::from(history[0].cursor().unwrap()));
+    let mut resumed = bus.subscribe_with("shop.*", from).await.unwrap();
+    let later = bus.emit("shop.order", json!({"n": 2})).await.unwrap();
+    assert_eq!(next(&mut resumed).await.id, later);
     // Without the channel pattern, the user cannot subscribe: a refusal, not an outage.
     let lacking: Vec<&str> = ["ACL", "SETUSER", "svc", "resetchannels"].to_vec();
     assert_eq!(server.command(&lacking).as_deref(), Some("+OK"));
@@ -202,4 +208,5 @@ async fn a_least_privilege_acl_user_is_enough() {
 
 /// The ACL rules of a least-privilege tidings user, as docs/options.md gives them.
 const LEAST_PRIVILEGE: &str = "~stream:* ~tidings:* &events:* -@all +xadd +publish +sadd \
-     +smembers +scard +time +xread +xrange +xrevrange +psubscribe +punsubscribe +ping +client";
+     +smembers +scard +time +xread +xrange +xrevrange +xinfo|stream +psubscribe +punsubscribe +ping \
+     +client";
