@@ -226,6 +226,7 @@ pub extern "C" fn tidings_result_name(result: u32) -> *const c_char {
         tidings_result::Backend,
         tidings_result::Config,
         tidings_result::Internal,
+        tidings_result::Trimmed,
         tidings_result::NullArgument,
         tidings_result::BufferTooSmall,
         tidings_result::IndexOutOfRange,
