@@ -47,7 +47,7 @@ async def test_a_resume_from_each_cursor_yields_exactly_the_rest(url: str) -> No
 async def test_history_cursors_and_exact_patterns(url: str) -> None:
     async with await tidings.connect(url) as bus:
         events = await four_in_one_millisecond(bus, "page")
-        newest_first = await bus.history("page.*")
+        newest_first = await bus.history("page.*", limit=4)  # an earlier try may have left more
         assert [e.cursor for e in reversed(newest_first)] == [e.cursor for e in events]
         [only] = await bus.history("page.a", limit=1)
         assert only.cursor == only.position

@@ -95,7 +95,11 @@ async fn a_resume_from_each_cursor_yields_exactly_the_rest(harness: Harness) {
 async fn history_cursors_resume_too(harness: Harness) {
     let bus = harness.bus().await;
     let events = four_in_one_millisecond(&bus, "page").await;
-    let newest_first = bus.history("page.*", HistoryQuery::new()).await.unwrap();
+    // The newest four: an earlier try of the batch may have left more.
+    let newest_first = bus
+        .history("page.*", HistoryQuery::new().limit(4))
+        .await
+        .unwrap();
     let ids: Vec<&str> = newest_first.iter().rev().map(|e| e.id.as_str()).collect();
     assert_eq!(
         ids,
